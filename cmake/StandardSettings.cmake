@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: Apache-2.0
+# INTERFACE targets every sandbox target links: warnings, hardening, sanitizers (ccache-style).
+
+add_library(sandbox_warnings INTERFACE)
+target_compile_options(sandbox_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Wimplicit-fallthrough
+  $<$<COMPILE_LANGUAGE:CXX>:-Wold-style-cast -Wmissing-declarations -Wnon-virtual-dtor>)
+if(SANDBOX_WERROR)
+  target_compile_options(sandbox_warnings INTERFACE -Werror)
+endif()
+
+add_library(sandbox_hardening INTERFACE)
+target_compile_options(sandbox_hardening INTERFACE
+  -fstack-protector-strong -fstack-clash-protection -fcf-protection
+  $<$<CONFIG:Debug>:-D_GLIBCXX_ASSERTIONS>)
+if(NOT SANDBOX_SANITIZE)
+  # _FORTIFY_SOURCE needs optimisation and conflicts with ASan's interceptors.
+  target_compile_options(sandbox_hardening INTERFACE
+    $<$<NOT:$<CONFIG:Debug>>:-D_FORTIFY_SOURCE=3>)
+endif()
+target_link_options(sandbox_hardening INTERFACE -Wl,-z,relro -Wl,-z,now)
+set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+
+add_library(sandbox_sanitizers INTERFACE)
+if(SANDBOX_SANITIZE)
+  list(JOIN SANDBOX_SANITIZE "," _sanitizers)
+  target_compile_options(sandbox_sanitizers INTERFACE
+    -fsanitize=${_sanitizers} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(sandbox_sanitizers INTERFACE -fsanitize=${_sanitizers})
+endif()
+
+add_library(sandbox_settings INTERFACE)
+target_link_libraries(sandbox_settings INTERFACE
+  sandbox_warnings sandbox_hardening sandbox_sanitizers)
