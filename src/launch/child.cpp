@@ -2,6 +2,7 @@
 #include "launch/child.hpp"
 
 #include <grp.h>
+#include <csignal>
 #include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>

@@ -10,6 +10,9 @@
 
 namespace sandbox::mount {
 
+// MNT_DETACH lives in <sys/mount.h>, which clashes with <linux/mount.h> on glibc 2.36.
+constexpr int k_mnt_detach = 2;
+
 sys::UniqueFd bind_new_root(const std::string &source, bool readonly) {
   auto tree = sys::open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | AT_RECURSIVE, source);
   // Set before the tree is attached anywhere, so it is never visible writable. nosuid and
@@ -33,7 +36,7 @@ void pivot_into(int root) {
   // removes it (pivot_root(2), "NOTES").
   if (::syscall(SYS_pivot_root, ".", ".") != 0)
     sys::throw_errno("pivot_root", ".");
-  if (::syscall(SYS_umount2, ".", MNT_DETACH) != 0)
+  if (::syscall(SYS_umount2, ".", k_mnt_detach) != 0)
     sys::throw_errno("umount2", "old root");
   if (chdir("/") != 0)
     sys::throw_errno("chdir", "/");
