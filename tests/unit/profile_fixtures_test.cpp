@@ -98,3 +98,24 @@ TEST(ProfileFixtures, GoodProfilesLoadAndRoundTrip) {
 
 } // namespace
 } // namespace sandbox::profile::test
+
+namespace sandbox::profile::test {
+namespace {
+
+// A cheap stand-in for the fuzzer: every prefix of a rich profile either loads or fails with
+// ProfileErrors (never another exception, never a sanitizer report).
+TEST(ProfileFixtures, TruncatedProfilesFailCleanly) {
+  const FakeHost host = host_for(k_fixtures / "good");
+  auto ctx = host.context();
+  ctx.variables["XDG_RUNTIME_DIR"] = "/run/user/1000";
+  const std::string text = host.files.at("full.toml");
+  for (std::size_t n = 0; n < text.size(); n += 3) {
+    try {
+      (void)load_profile_text(text.substr(0, n), "full.toml", ctx);
+    } catch (const ProfileErrors &) {
+    }
+  }
+}
+
+} // namespace
+} // namespace sandbox::profile::test
