@@ -102,6 +102,9 @@ void make_file(int root, const plan::MountOp &op) {
   auto parent_fd = ensure_directory(root, parent);
   auto fd = sys::open_at(parent_fd.get(), name, O_CREAT | O_TRUNC | O_WRONLY | O_NOFOLLOW,
                          static_cast<mode_t>(op.mode));
+  // Explicitly: open's mode is filtered by the umask and ignored for an existing file.
+  if (fchmod(fd.get(), static_cast<mode_t>(op.mode)) != 0)
+    sys::throw_errno("chmod", op.dest);
   size_t done = 0;
   while (done < op.content.size()) {
     auto n = write(fd.get(), op.content.data() + done, op.content.size() - done);

@@ -112,7 +112,7 @@ struct Profile {
   } dev;
 
   struct Process {
-    std::string cwd;                 // empty: "/" (or the caller's cwd when it is bound at the same path)
+    std::string cwd;                 // empty: "/"
     std::string hostname = "sandbox"; // set only with a new uts namespace
     EnvSettings env;
     bool new_session = true;          // setsid(): the command cannot TIOCSTI the caller's terminal
