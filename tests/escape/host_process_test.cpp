@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+// Reaching host processes of the same user: ptrace, process_vm_readv, kill, pidfd_open,
+// /proc/<pid>/root and setns via /proc/<pid>/ns. The pid namespace hides them; the pid of a
+// real host process (same uid, dumpable) is passed in.
+#include "escape_support.hpp"
+
+using namespace sbx::test;
+
+class HostProcess : public Escape {};
+
+TEST_F(HostProcess, PtraceVmreadKillPidfdOfHostProcessFail) {
+  auto host = start_host_process();
+  const std::string pid = std::to_string(host->pid());
+  RunResult r = probe({"ptrace", pid, "+", "vmread", pid, "+", "kill", pid, "TERM", "+",
+                       "pidfd-open", pid});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto res = r.results();
+  ASSERT_EQ(res.size(), 4U) << r;
+  EXPECT_FALSE(escaped(res[0])) << "ptrace of a host process" << r;
+  EXPECT_FALSE(escaped(res[1])) << "process_vm_readv of a host process" << r;
+  EXPECT_FALSE(escaped(res[2])) << "kill of a host process" << r;
+  EXPECT_FALSE(escaped(res[3])) << "pidfd_open of a host process" << r;
+  EXPECT_FALSE(host->exited()) << "the host process died";
+}
+
+TEST_F(HostProcess, Control_SharedPidNamespaceWithoutSeccompReachesHostProcess) {
+  // Weakened: --share pid and no seccomp. The same attempts now reach the host process,
+  // which proves the probe detects it.
+  auto host = start_host_process();
+  const std::string pid = std::to_string(host->pid());
+  RunResult r = probe({"kill", pid, "0", "+", "ptrace", pid, "+", "pidfd-open", pid},
+                      {"--share", "pid", "--seccomp", "none"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto res = r.results();
+  ASSERT_EQ(res.size(), 3U) << r;
+  EXPECT_EQ(res[0], "ok") << r;
+  EXPECT_EQ(res[1], "ok") << r;
+  EXPECT_EQ(res[2], "ok") << r;
+}
+
+TEST_F(HostProcess, ProcPidRootOfHostProcessIsUnreachable) {
+  // /proc/<pid>/root of a host process is the host's /: a way around every mount.
+  const std::string secret = user().home + "/sbx-root-secret-" + marker();
+  write_file_as(secret, "secret\n", user(), 0600);
+  auto host = start_host_process();
+  RunResult r = probe({"read", "/proc/" + std::to_string(host->pid()) + "/root" + secret});
+  std::remove(secret.c_str());
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.result(), "ok") << "read the real home through /proc/<hostpid>/root" << r;
+}
+
+TEST_F(HostProcess, SetnsIntoHostNamespacesFails) {
+  auto host = start_host_process();
+  const std::string base = "/proc/" + std::to_string(host->pid()) + "/ns/";
+  RunResult r = probe({"setns", base + "mnt", "+", "setns", base + "net", "+", "setns",
+                       base + "user", "+", "setns", base + "pid"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  for (auto &res : r.results())
+    EXPECT_NE(res, "ok") << "setns into a host namespace" << r;
+  EXPECT_EQ(r.results().size(), 4U) << r;
+}
