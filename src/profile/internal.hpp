@@ -115,7 +115,6 @@ public:
   std::optional<std::string> path(const toml::node &node, std::string_view key);
   // Every element an expanded absolute path (errors per element, "key[i]").
   std::vector<std::string> path_array(const toml::node &node, std::string_view key);
-  std::vector<std::string> string_array(const toml::node &node, std::string_view key);
   template <typename Enum>
   std::optional<Enum> enumeration(const toml::node &node, std::string_view key,
                                   std::optional<Enum> (*parse)(std::string_view),

@@ -121,8 +121,8 @@ std::string quote(std::string_view text) {
 }
 
 std::string nearest_name(std::string_view name, std::span<const std::string_view> candidates) {
-  // Short names are one typo away from many others; allow fewer edits there.
-  const std::size_t limit = name.size() <= 3 ? 1 : 2;
+  // Short names are two edits away from many unrelated ones ("NOPE" -> "HOME").
+  const std::size_t limit = name.size() <= 5 ? 1 : 2;
   std::string_view best;
   std::size_t best_distance = limit + 1;
   for (auto candidate : candidates) {

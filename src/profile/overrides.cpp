@@ -35,7 +35,8 @@ public:
     const std::string source = arg.substr(0, colon);
     const std::string dest = colon == std::string::npos ? source : arg.substr(colon + 1);
     const bool ok_source = check_path(flag, "source", source);
-    const bool ok_dest = check_path(flag, "destination", dest);
+    // Without ":DST" the destination is the source: one error is enough.
+    const bool ok_dest = colon == std::string::npos || check_path(flag, "destination", dest);
     if (!ok_source || !ok_dest)
       return;
     MountEntry m;

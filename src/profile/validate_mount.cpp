@@ -246,15 +246,6 @@ std::vector<std::string> Checker::path_array(const toml::node &node, std::string
   return out;
 }
 
-std::vector<std::string> Checker::string_array(const toml::node &node, std::string_view key) {
-  std::vector<std::string> out;
-  const auto *a = array(node, key);
-  for (std::size_t i = 0; a != nullptr && i < a->size(); ++i)
-    if (auto s = string(*a->get(i), std::string(key) + "[" + std::to_string(i) + "]"))
-      out.push_back(*s);
-  return out;
-}
-
 std::optional<std::uint32_t> Checker::octal(const toml::node &node, std::string_view key,
                                             std::uint32_t max) {
   const std::string expected =
