@@ -123,7 +123,7 @@ TEST_F(Filesystem, RoBindIsReadOnlyBindIsWritable) {
   write_file_as(ro + "/file", "ro data\n", user());
   RunResult r = probe({"cat", ro + "/file", "+", "write", ro + "/file", "+", "write", ro + "/new",
                        "+", "write", rw + "/new", "+", "facts"},
-                      {"--ro-bind", ro, "--bind", rw + ":/mnt/rw-inside", "--bind", rw});
+                      {"--ro-bind", ro, "--bind", rw + ":/tmp/rw-inside", "--bind", rw});
   ASSERT_EQ(r.exit_code, 0) << r;
   auto res = r.results();
   ASSERT_EQ(res.size(), 4U) << r;
@@ -135,7 +135,7 @@ TEST_F(Filesystem, RoBindIsReadOnlyBindIsWritable) {
   EXPECT_EQ(read_file(rw + "/new"), "probe\n");
   Facts f(r.out);
   EXPECT_EQ(field(f["mount." + ro], 1), "ro") << f["mount." + ro];
-  EXPECT_EQ(field(f["mount./mnt/rw-inside"], 1), "rw") << f["mount./mnt/rw-inside"];
+  EXPECT_EQ(field(f["mount./tmp/rw-inside"], 1), "rw") << f["mount./tmp/rw-inside"];
 }
 
 TEST_F(Filesystem, TmpfsFlag) {

@@ -87,20 +87,28 @@ TEST_F(Identity, SubidsMapGives65536Ids) {
                                                "[user]\nmap = \"subids\"\n");
   Facts f = facts({p});
   EXPECT_EQ(f["uid"], std::to_string(user().uid));
-  auto check = [&](const std::string &key, unsigned long start) {
+  // 65536 ids in all: the caller's own id (mapped to itself, since uid = "self") plus ids
+  // from the subordinate range, and nothing outside those.
+  auto check = [&](const std::string &key, unsigned long start, unsigned long count,
+                   unsigned long self) {
     auto lines = parse_map(f[key]);
     unsigned long total = 0;
-    bool has_range = false;
+    bool self_mapped = false;
     for (auto &m : lines) {
       total += m.count;
-      if (m.outside == start && m.count == 65536)
-        has_range = true;
+      if (m.outside == self && m.count == 1 && m.inside == self) {
+        self_mapped = true;
+        continue;
+      }
+      EXPECT_TRUE(m.outside >= start && m.outside + m.count <= start + count)
+          << key << "=" << f[key] << ": range " << m.inside << " " << m.outside << " " << m.count
+          << " is outside the subordinate ids " << start << "+" << count;
     }
-    EXPECT_TRUE(has_range) << key << "=" << f[key] << " lacks the range " << start << " 65536";
+    EXPECT_TRUE(self_mapped) << key << "=" << f[key] << " does not map " << self << " to itself";
     EXPECT_GE(total, 65536UL) << key << "=" << f[key];
   };
-  check("uid_map", sub_start);
-  check("gid_map", subg_start);
+  check("uid_map", sub_start, sub_count, user().uid);
+  check("gid_map", subg_start, subg_count, user().gid);
 }
 
 TEST_F(Identity, SubidsWithoutSubordinateIdsFailsCleanly) {
