@@ -148,3 +148,35 @@ TEST_F(Filesystem, NetworkIsLoopbackOnlyAndUp) {
   Facts f = facts();
   EXPECT_EQ(f["netifs"], "lo:up");
 }
+
+TEST_F(Filesystem, BusyboxRootDirectory) {
+  // --root DIR: a minimal rootfs (busybox + the static probe); nothing of the host's / shows.
+  const std::string root = aux() + "/rootfs";
+  for (const char *d : {"bin", "proc", "dev", "tmp", "etc"})
+    std::filesystem::create_directories(root + "/" + d);
+  // The default profile mounts a tmpfs on $HOME: the rootfs must have the mount point.
+  std::filesystem::create_directories(root + user().home);
+  std::filesystem::copy_file("/bin/busybox", root + "/bin/busybox");
+  std::filesystem::create_symlink("busybox", root + "/bin/sh");
+  std::filesystem::copy_file(probe_bin(), root + "/probe");
+  write_file_as(root + "/etc/marker", "rootfs\n", user());
+  RunResult p = sandbox({"run", "--root", root, "--", "/probe", "ls", "/", "+", "cat",
+                         "/etc/marker", "+", "exists", "/etc/passwd", "+", "exists",
+                         probe_bin(), "+", "facts"});
+  ASSERT_EQ(p.exit_code, 0) << p;
+  Facts f(p.out);
+  auto res = p.results();
+  ASSERT_GE(res.size(), 4U) << p;
+  EXPECT_EQ(f["data"], "rootfs\\n") << p;
+  EXPECT_EQ(res[2], "errno=ENOENT") << "the host's /etc/passwd is visible" << p;
+  EXPECT_EQ(res[3], "errno=ENOENT") << "the host's build tree is visible" << p;
+  for (auto &e : f.list("entries"))
+    EXPECT_TRUE(e == "bin" || e == "proc" || e == "dev" || e == "tmp" || e == "etc" ||
+                e == "home" || e == "probe")
+        << "unexpected /" << e;
+  EXPECT_EQ(f["cwd"], work());
+  EXPECT_EQ(f["uid"], std::to_string(user().uid));
+  RunResult sh = sandbox({"run", "--root", root, "--", "/bin/sh", "-c", "echo hi from busybox"});
+  EXPECT_EQ(sh.exit_code, 0) << sh;
+  EXPECT_EQ(sh.out, "hi from busybox\n") << sh;
+}

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -231,4 +233,46 @@ TEST_F(Process_, SandboxDiesWithKilledLauncher) {
       << processes_of(user().uid, marker()).size() << " left";
   // Also nothing else of the test user running the probe or sleep.
   EXPECT_TRUE(processes_of(user().uid, probe_bin() + " sleep 1000 " + marker()).empty());
+}
+
+TEST_F(Process_, StdinStdoutStderrArePassedThrough) {
+  RunOptions o;
+  o.stdin_data = "line one\nline two\n";
+  RunResult r = sandbox({"run", "--", "/bin/sh", "-c", "cat; echo to-stderr >&2"}, o);
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "line one\nline two\n") << r;
+  EXPECT_EQ(r.err, "to-stderr\n") << r;
+}
+
+TEST_F(Process_, ArbitraryUidInside) {
+  Facts f = facts({"--uid", "1234", "--gid", "4321"});
+  EXPECT_EQ(f["uid"], "1234");
+  EXPECT_EQ(f["gid"], "4321");
+  EXPECT_EQ(f["uid_map"], "1234 " + std::to_string(user().uid) + " 1");
+  EXPECT_EQ(f["gid_map"], "4321 " + std::to_string(user().gid) + " 1");
+}
+
+TEST_F(Process_, RlimitsFromProfile) {
+  std::string p = write_profile("rlimits.toml", "[profile]\nextends = \"default\"\n"
+                                                "[rlimits]\nnofile = 64\ncore = 0\n");
+  Facts f = facts({p});
+  EXPECT_EQ(f["rlimit.nofile"], "64:64");
+  EXPECT_EQ(f["rlimit.core"], "0:0");
+}
+
+TEST_F(Process_, SuccessfulRunLeavesNothingBehind) {
+  const std::string home = user().home;
+  auto list_home = [&] {
+    std::vector<std::string> v;
+    for (auto &e : std::filesystem::directory_iterator(home))
+      v.push_back(e.path().filename());
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  auto home_before = list_home();
+  HostSnapshot before = HostSnapshot::take(user());
+  RunResult r = probe({"write", "/tmp/x", "+", "write", home + "/y", "+", "echo", marker()});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  expect_nothing_left_behind(before, user(), marker());
+  EXPECT_EQ(list_home(), home_before) << "the run left something in the real home";
 }
