@@ -51,12 +51,27 @@ TEST_F(HostProcess, ProcPidRootOfHostProcessIsUnreachable) {
 }
 
 TEST_F(HostProcess, SetnsIntoHostNamespacesFails) {
-  auto host = start_host_process();
-  const std::string base = "/proc/" + std::to_string(host->pid()) + "/ns/";
-  RunResult r = probe({"setns", base + "mnt", "+", "setns", base + "net", "+", "setns",
-                       base + "user", "+", "setns", base + "pid"});
+  // The target runs in a user namespace the test user OWNS (`unshare -Ur`): from outside any
+  // sandbox the user may setns into it (the owner has CAP_SYS_ADMIN there), so this fails only
+  // because the sandbox hides the process and is not an ancestor of that namespace.
+  RunOptions o;
+  o.raw = true;
+  o.cwd = work();
+  Process host({"/usr/bin/unshare", "--user", "--map-root-user", probe_bin(), "sleep", "1000",
+                marker()},
+               o);
+  ASSERT_TRUE(host.wait_for_stdout("sleeping")) << host.err();
+  const std::string base = "/proc/" + std::to_string(host.pid()) + "/ns/";
+  // Control: outside a sandbox, setns into that user namespace works.
+  RunResult c = run_as_user({probe_bin(), "setns", base + "user"}, opts_in_work({}));
+  ASSERT_EQ(c.result(), "ok") << "control: setns into an owned userns should work" << c;
+  RunResult r = probe({"setns", base + "user", "+", "setns", base + "mnt", "+", "setns",
+                       base + "net", "+", "setns", base + "pid"});
   ASSERT_EQ(r.exit_code, 0) << r;
   for (auto &res : r.results())
     EXPECT_NE(res, "ok") << "setns into a host namespace" << r;
   EXPECT_EQ(r.results().size(), 4U) << r;
+  // Even when the process is visible (shared pid namespace) the sibling userns is out of reach.
+  RunResult shared = probe({"setns", base + "user"}, {"--share", "pid", "--seccomp", "none"});
+  EXPECT_NE(shared.result(), "ok") << shared;
 }

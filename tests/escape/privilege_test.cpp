@@ -32,9 +32,10 @@ TEST_F(Privilege, NoCapabilitiesAtAll) {
 
 TEST_F(Privilege, RootInsideIsPowerless) {
   RunResult r = probe({"sethostname", "x", "+", "mknod", work() + "/sda", "+", "chroot", "/tmp",
-                       "+", "mount-tmpfs", "/tmp", "+", "read", "/etc/shadow"},
+                       "+", "mount-tmpfs", "/tmp", "+", "read", "/etc/shadow", "+", "facts"},
                       {"--uid", "0", "--gid", "0"});
   ASSERT_EQ(r.exit_code, 0) << r;
+  ASSERT_EQ(Facts(r.out)["euid"], "0") << "not root inside: the test would prove nothing" << r;
   auto res = r.results();
   ASSERT_EQ(res.size(), 5U) << r;
   for (size_t i = 0; i < 4; i++)
