@@ -31,14 +31,67 @@ struct PolicyContext {
   // policies shipped in profiles/seccomp/ are built into the binary and come last.
   std::vector<std::filesystem::path> search_path;
   std::function<std::optional<std::string>(const std::filesystem::path &)> read_file;
+  // Whether a syscall name exists on the native architecture or one of its compat ones. seccomp::syscall_known() in filter.hpp answers it
+  // with libseccomp's tables. Unset: names are not checked here, and compile_filter() rejects
+  // unknown ones instead (unit tests of the pure code pass a fake).
+  std::function<bool(std::string_view)> syscall_known;
 };
 
-struct Policy; // the resolved rule list: defined by the seccomp module
+// What happens to syscalls entering through a compat architecture of the native one (on
+// x86_64: i386 via int $0x80, and x32; on arm64: AArch32). Never left unfiltered.
+enum class CompatMode {
+  filter, // the same rules, by syscall name
+  deny,   // any syscall through it kills the process
+};
+std::string_view to_string(CompatMode mode);
+
+// Policy files say `compat = "filter"`, `compat = "deny"`, or per architecture
+// `compat = { i386 = "filter", x32 = "deny" }`.
+struct CompatPolicy {
+  CompatMode i386 = CompatMode::filter; // x86_64 hosts
+  CompatMode x32 = CompatMode::filter;  // x86_64 hosts
+  CompatMode arm = CompatMode::filter;  // arm64 hosts
+  friend bool operator==(const CompatPolicy &, const CompatPolicy &) = default;
+};
+
+// A rule with argument conditions, for one syscall.
+struct ConditionalRule {
+  std::vector<ArgCondition> args; // all must hold
+  Action action;
+  SourcePos origin; // the rule table that said it
+  friend bool operator==(const ConditionalRule &, const ConditionalRule &) = default;
+};
+
+// Everything the policy says about one syscall: the first conditional rule that matches
+// decides; when none does, `action` does.
+struct SyscallRule {
+  std::string name;
+  Action action;
+  std::vector<ConditionalRule> conditional;
+  SourcePos origin; // the rule that set `action` (or the first conditional one)
+  friend bool operator==(const SyscallRule &, const SyscallRule &) = default;
+};
+
+// The resolved rule list: named policy + includes + groups + the profile's switches and rules.
+struct Policy {
+  std::string name;            // as the profile named it ("default", "./p.toml")
+  std::vector<std::string> files; // the files read, outermost first ("seccomp/default.toml (built-in)")
+  Action default_action;       // for every syscall not in `syscalls`
+  CompatPolicy compat;
+  std::vector<SyscallRule> syscalls; // sorted by name; only those that differ from the default
+  std::vector<std::string> skipped;  // names unknown here, skipped (optional rules and @groups)
+  friend bool operator==(const Policy &, const Policy &) = default;
+};
 
 // Resolves Settings (named policy + includes + groups + inline rules) into one Policy.
 // Errors (unknown syscall, unknown group, bad errno...) throw profile::ProfileErrors.
 // Returns nullopt for policy = "none".
 std::optional<Policy> resolve_policy(const Settings &settings, const PolicyContext &ctx);
+
+// The same, collecting errors in `diags` instead of throwing (nullopt when there are any, or
+// for "none"). resolve_policy() is this plus diags.throw_if_any().
+std::optional<Policy> resolve_policy(const Settings &settings, const PolicyContext &ctx,
+                                     profile::Diagnostics &diags);
 
 // Human-readable rules, for `sandbox seccomp show` and `sandbox run --dry-run`.
 std::string describe_policy(const Policy &policy);

@@ -11,12 +11,16 @@ TEST(ProfileLoad, BuiltinDefaultLoads) {
   const auto ctx = host.context();
   Profile p = load_profile_text(builtin_default_profile(), "<built-in default>", ctx);
   EXPECT_EQ(p.user.map, IdMapMethod::single);
-  ASSERT_EQ(p.mounts.size(), 3U);
+  ASSERT_EQ(p.mounts.size(), 4U);
   EXPECT_EQ(p.mounts[0].type, MountType::tmpfs);
   EXPECT_EQ(p.mounts[0].dest, "/tmp");
   EXPECT_EQ(p.mounts[0].mode, 01777U);
   EXPECT_EQ(p.mounts[1].dest, "/home/ann");
-  EXPECT_EQ(p.mounts[2].source, "/home/ann/src");
+  EXPECT_EQ(p.mounts[2].dest, "/run");
+  EXPECT_EQ(p.mounts[3].source, "/home/ann/src");
+  EXPECT_EQ(p.filesystem.readonly.size(), 5U);
+  EXPECT_NE(std::find(p.filesystem.mask.begin(), p.filesystem.mask.end(), "/sys/firmware"),
+            p.filesystem.mask.end());
   EXPECT_EQ(p.process.cwd, "/home/ann/src");
   EXPECT_EQ(p.process.umask, 022U);
   EXPECT_EQ(p.seccomp.policy, "default");
