@@ -146,6 +146,10 @@ void apply_mount(int root, const plan::MountOp &op) {
       return make_symlink(root, op);
     }
   } catch (Error &e) {
+    const bool cannot_create = (e.op() == "mkdir" || e.op() == "create") &&
+                               (e.err() == EROFS || e.err() == EACCES || e.err() == EPERM);
+    if (op.optional && cannot_create)
+      return;
     e.with_context("mount (" + op.origin + ")");
     throw;
   }

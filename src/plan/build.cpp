@@ -252,6 +252,7 @@ void add_profile_mount(const profile::MountEntry &m, const HostFacts &host, Sand
     break;
   }
   out.attrs = attrs_from_options(m.options, out.attrs);
+  out.optional = m.optional;
   plan.mounts.push_back(std::move(out));
 }
 

@@ -57,6 +57,9 @@ struct MountOp {
   std::uint32_t mode = 0755; // dir, file
   std::string content;  // file
   std::string origin;   // "p.toml:31:1", "--bind" or "built-in /dev": the context of errors
+  // Skipped when its destination does not exist and cannot be created (a read-only root
+  // without that directory); a missing bind source is handled at plan time.
+  bool optional = false;
 };
 
 struct Rlimit {
