@@ -63,8 +63,7 @@ public:
     if (m_settings.policy == "none") {
       if (!m_settings.rules.empty())
         m_diags.add({origin_of(m_settings.rules.front().origin), "seccomp.rule",
-                     "rules given, but policy = \"none\" disables seccomp",
-                     "remove the rules or name a policy"});
+                     "rules given, but policy = \"none\" disables seccomp", {}});
       if (m_settings.default_action)
         m_diags.add({origin_of(m_settings.origin), "seccomp.default_action",
                      "default_action given, but policy = \"none\" disables seccomp", {}});
@@ -86,8 +85,9 @@ public:
 
     if (!m_default) {
       m_diags.add({origin_of(m_settings.origin), "seccomp.policy",
-                   "policy \"" + m_settings.policy + "\" sets no default_action",
-                   "set default_action in the policy or in [seccomp]"});
+                   "policy \"" + m_settings.policy +
+                       "\" sets no default_action (set it in the policy or in [seccomp])",
+                   {}});
     }
     if (!m_diags.empty())
       return std::nullopt;
@@ -388,8 +388,10 @@ private:
             m_skipped.insert(name);
           } else {
             m_diags.add({origin_of(c.rule.origin), c.key + ".syscalls",
-                         "unknown syscall \"" + name + "\" on this architecture",
-                         "set optional = true if it only exists on newer kernels"});
+                         "unknown syscall \"" + name +
+                             "\" on this architecture (set optional = true on the rule if only "
+                             "newer kernels have it)",
+                         {}});
           }
           continue;
         }
