@@ -23,9 +23,8 @@ namespace sandbox::seccomp::detail {
 //  - the program is laid out again in the same order, with `ja` trampolines only where a
 //    conditional jump's target is more than 255 instructions away.
 // Throws sandbox::Error when the input is not a forward-only program.
-std::vector<sock_filter>
-splice_and_optimize(const std::vector<sock_filter> &program,
-                    const std::function<std::optional<std::vector<sock_filter>>(std::uint32_t)>
-                        &block_for);
+std::vector<sock_filter> splice_and_optimize(
+    const std::vector<sock_filter> &program,
+    const std::function<std::optional<std::vector<sock_filter>>(std::uint32_t)> &block_for);
 
 } // namespace sandbox::seccomp::detail

@@ -155,8 +155,7 @@ void register_seccomp_commands(CLI::App &app, std::function<PolicyContext()> mak
   imp->add_option("profile", options->input, "the JSON file (- for stdin)")->required();
   imp->add_option("-o,--output", options->output, "output file (default: stdout)");
   imp->callback([options, &exit_code] {
-    const std::string text =
-        import_docker_profile(read_input(options->input), options->input);
+    const std::string text = import_docker_profile(read_input(options->input), options->input);
     write_output(options->output, text.data(), text.size());
     exit_code = 0;
   });

@@ -17,16 +17,26 @@ constexpr int k_none = -1;
 struct Node {
   std::uint16_t code = 0;
   std::uint32_t k = 0;
-  int jt = k_none; // conditional: taken; ja: target
-  int jf = k_none; // conditional: not taken
+  int jt = k_none;   // conditional: taken; ja: target
+  int jf = k_none;   // conditional: not taken
   int next = k_none; // non-jump, non-ret: the following instruction
 };
 
-bool is_ret(const Node &n) { return BPF_CLASS(n.code) == BPF_RET; }
-bool is_ja(const Node &n) { return n.code == (BPF_JMP | BPF_JA); }
-bool is_cond(const Node &n) { return BPF_CLASS(n.code) == BPF_JMP && !is_ja(n); }
-bool is_load_word(const Node &n) { return n.code == (BPF_LD | BPF_W | BPF_ABS); }
-bool is_and_k(const Node &n) { return n.code == (BPF_ALU | BPF_AND | BPF_K); }
+bool is_ret(const Node &n) {
+  return BPF_CLASS(n.code) == BPF_RET;
+}
+bool is_ja(const Node &n) {
+  return n.code == (BPF_JMP | BPF_JA);
+}
+bool is_cond(const Node &n) {
+  return BPF_CLASS(n.code) == BPF_JMP && !is_ja(n);
+}
+bool is_load_word(const Node &n) {
+  return n.code == (BPF_LD | BPF_W | BPF_ABS);
+}
+bool is_and_k(const Node &n) {
+  return n.code == (BPF_ALU | BPF_AND | BPF_K);
+}
 
 // What A holds: a word of seccomp_data at `offset`, and'ed with `mask`; or unknown.
 struct AState {
@@ -40,8 +50,8 @@ AState effect(const Node &n, AState in) {
     return {n.k, 0xffffffffU};
   if (is_and_k(n))
     return in.offset < 0 ? AState{} : AState{in.offset, in.mask & n.k};
-  if (BPF_CLASS(n.code) == BPF_JMP || BPF_CLASS(n.code) == BPF_RET ||
-      BPF_CLASS(n.code) == BPF_ST || BPF_CLASS(n.code) == BPF_STX)
+  if (BPF_CLASS(n.code) == BPF_JMP || BPF_CLASS(n.code) == BPF_RET || BPF_CLASS(n.code) == BPF_ST ||
+      BPF_CLASS(n.code) == BPF_STX)
     return in;
   return {}; // other loads and ALU operations: not tracked
 }
@@ -80,10 +90,9 @@ public:
 
 } // namespace
 
-std::vector<sock_filter>
-splice_and_optimize(const std::vector<sock_filter> &program,
-                    const std::function<std::optional<std::vector<sock_filter>>(std::uint32_t)>
-                        &block_for) {
+std::vector<sock_filter> splice_and_optimize(
+    const std::vector<sock_filter> &program,
+    const std::function<std::optional<std::vector<sock_filter>>(std::uint32_t)> &block_for) {
   Graph g;
   std::vector<int> main_order;
   g.decode(program, main_order);
@@ -196,7 +205,8 @@ splice_and_optimize(const std::vector<sock_filter> &program,
       n.jt = resolve(n.jt);
       n.jf = resolve(n.jf);
       if (rank[static_cast<std::size_t>(n.jt)] <= rank[static_cast<std::size_t>(id)] ||
-          (is_cond(n) && rank[static_cast<std::size_t>(n.jf)] <= rank[static_cast<std::size_t>(id)]))
+          (is_cond(n) &&
+           rank[static_cast<std::size_t>(n.jf)] <= rank[static_cast<std::size_t>(id)]))
         throw Error::message("seccomp program optimisation produced a backward jump");
     }
   }
@@ -246,7 +256,8 @@ splice_and_optimize(const std::vector<sock_filter> &program,
     }
     const auto t = tramps.count(id) ? tramps[id] : std::pair{false, false};
     const int jt_at = t.first ? here + 1 : pos[static_cast<std::size_t>(n.jt)];
-    const int jf_at = t.second ? here + 1 + static_cast<int>(t.first) : pos[static_cast<std::size_t>(n.jf)];
+    const int jf_at =
+        t.second ? here + 1 + static_cast<int>(t.first) : pos[static_cast<std::size_t>(n.jf)];
     out.push_back({n.code, static_cast<std::uint8_t>(jt_at - here - 1),
                    static_cast<std::uint8_t>(jf_at - here - 1), n.k});
     if (t.first)

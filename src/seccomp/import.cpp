@@ -123,9 +123,8 @@ private:
   static bool has(const json::Value *list, std::string_view what) {
     if (!list || !list->array())
       return false;
-    return std::any_of(list->array()->begin(), list->array()->end(), [&](const json::Value &v) {
-      return v.string() && *v.string() == what;
-    });
+    return std::any_of(list->array()->begin(), list->array()->end(),
+                       [&](const json::Value &v) { return v.string() && *v.string() == what; });
   }
 
   void convert_rule(const json::Value &rule, std::uint64_t default_errno) {
@@ -210,8 +209,12 @@ private:
         v2 = *n;
       }
       static constexpr std::pair<std::string_view, std::string_view> ops[] = {
-          {"SCMP_CMP_EQ", "eq"}, {"SCMP_CMP_NE", "ne"}, {"SCMP_CMP_LT", "lt"},
-          {"SCMP_CMP_LE", "le"}, {"SCMP_CMP_GT", "gt"}, {"SCMP_CMP_GE", "ge"},
+          {"SCMP_CMP_EQ", "eq"},
+          {"SCMP_CMP_NE", "ne"},
+          {"SCMP_CMP_LT", "lt"},
+          {"SCMP_CMP_LE", "le"},
+          {"SCMP_CMP_GT", "gt"},
+          {"SCMP_CMP_GE", "ge"},
           {"SCMP_CMP_MASKED_EQ", "masked_eq"}};
       const std::string &name = str(*op, "op");
       auto it = std::find_if(std::begin(ops), std::end(ops),

@@ -205,14 +205,30 @@ private:
         fail("unterminated string");
       const char e = m_text[m_pos++];
       switch (e) {
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      case '/': out += '/'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '/':
+        out += '/';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
       case 'u': {
         unsigned cp = hex4();
         if (cp >= 0xd800 && cp < 0xdc00) {
@@ -244,6 +260,8 @@ private:
 
 } // namespace
 
-Value parse(std::string_view text, std::string_view name) { return Parser(text, name).document(); }
+Value parse(std::string_view text, std::string_view name) {
+  return Parser(text, name).document();
+}
 
 } // namespace sandbox::seccomp::json

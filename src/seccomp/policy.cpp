@@ -19,7 +19,9 @@ namespace sandbox::seccomp {
 
 using detail::origin_of;
 
-std::string_view to_string(CompatMode mode) { return mode == CompatMode::filter ? "filter" : "deny"; }
+std::string_view to_string(CompatMode mode) {
+  return mode == CompatMode::filter ? "filter" : "deny";
+}
 
 namespace {
 
@@ -27,13 +29,15 @@ constexpr std::string_view k_builtin_suffix = " (built-in)";
 constexpr std::size_t k_max_include_depth = 16;
 
 struct LoadedFile {
-  std::string display; // for messages and Policy::files
-  std::string identity; // for include cycles
+  std::string display;       // for messages and Policy::files
+  std::string identity;      // for include cycles
   std::filesystem::path dir; // for includes given as relative paths; empty for built-in files
   std::string text;
 };
 
-bool is_path(std::string_view ref) { return ref.find('/') != std::string_view::npos || ref.ends_with(".toml"); }
+bool is_path(std::string_view ref) {
+  return ref.find('/') != std::string_view::npos || ref.ends_with(".toml");
+}
 
 struct LayerEntry {
   std::optional<Action> action; // from a rule without args
@@ -62,11 +66,15 @@ public:
   std::optional<Policy> run() {
     if (m_settings.policy == "none") {
       if (!m_settings.rules.empty())
-        m_diags.add({origin_of(m_settings.rules.front().origin), "seccomp.rule",
-                     "rules given, but policy = \"none\" disables seccomp", {}});
+        m_diags.add({origin_of(m_settings.rules.front().origin),
+                     "seccomp.rule",
+                     "rules given, but policy = \"none\" disables seccomp",
+                     {}});
       if (m_settings.default_action)
-        m_diags.add({origin_of(m_settings.origin), "seccomp.default_action",
-                     "default_action given, but policy = \"none\" disables seccomp", {}});
+        m_diags.add({origin_of(m_settings.origin),
+                     "seccomp.default_action",
+                     "default_action given, but policy = \"none\" disables seccomp",
+                     {}});
       return std::nullopt;
     }
     Policy policy;
@@ -84,7 +92,8 @@ public:
       m_default = m_settings.default_action;
 
     if (!m_default) {
-      m_diags.add({origin_of(m_settings.origin), "seccomp.policy",
+      m_diags.add({origin_of(m_settings.origin),
+                   "seccomp.policy",
                    "policy \"" + m_settings.policy +
                        "\" sets no default_action (set it in the policy or in [seccomp])",
                    {}});
@@ -101,9 +110,9 @@ public:
       rule.name = name;
       rule.action = state.action.value_or(policy.default_action);
       rule.conditional = std::move(state.conditional);
-      rule.origin = state.action ? state.action_origin
-                                 : (rule.conditional.empty() ? SourcePos{}
-                                                             : rule.conditional.front().origin);
+      rule.origin =
+          state.action ? state.action_origin
+                       : (rule.conditional.empty() ? SourcePos{} : rule.conditional.front().origin);
       // Trailing conditional rules that do what happens anyway change nothing.
       while (!rule.conditional.empty() && rule.conditional.back().action == rule.action)
         rule.conditional.pop_back();
@@ -163,8 +172,8 @@ private:
     }
     const std::string embedded = "seccomp/" + file_name;
     if (auto text = find_embedded_file(embedded))
-      return LoadedFile{embedded + std::string(k_builtin_suffix), "builtin:" + embedded, {},
-                        std::string(*text)};
+      return LoadedFile{
+          embedded + std::string(k_builtin_suffix), "builtin:" + embedded, {}, std::string(*text)};
     return std::nullopt;
   }
 
@@ -179,19 +188,20 @@ private:
       return toml::parse(file.text, file.display);
     } catch (const toml::parse_error &e) {
       const auto &src = e.source();
-      m_diags.add({{file.display, static_cast<int>(src.begin.line),
-                    static_cast<int>(src.begin.column)},
-                   {},
-                   std::string(e.description()),
-                   {}});
+      m_diags.add(
+          {{file.display, static_cast<int>(src.begin.line), static_cast<int>(src.begin.column)},
+           {},
+           std::string(e.description()),
+           {}});
       return std::nullopt;
     }
   }
 
   void apply_file(const LoadedFile &file, std::size_t depth) {
     if (std::find(m_stack.begin(), m_stack.end(), file.identity) != m_stack.end()) {
-      m_diags.add({{file.display, 0, 0}, "include", "include cycle: " + file.display +
-                                                         " includes itself (through its includes)",
+      m_diags.add({{file.display, 0, 0},
+                   "include",
+                   "include cycle: " + file.display + " includes itself (through its includes)",
                    {}});
       return;
     }
@@ -205,6 +215,22 @@ private:
     m_files.push_back(file.display);
     m_stack.push_back(file.identity);
 
+    // Includes first, whatever the key order: this file's own keys override theirs.
+    if (const auto *v = table->get("include")) {
+      const auto *arr = v->as_array();
+      if (!arr)
+        m_diags.add({origin_of(*v), "include", "expected a list of policy names or paths", {}});
+      for (std::size_t i = 0; arr && i < arr->size(); ++i) {
+        const auto &item = (*arr)[i];
+        const auto *s = item.as_string();
+        if (!s) {
+          m_diags.add({origin_of(item), "include", "expected a policy name or path", {}});
+          continue;
+        }
+        if (auto inc = find_policy(s->get(), file.dir, origin_of(item), "include"))
+          apply_file(*inc, depth + 1);
+      }
+    }
     std::vector<Candidate> rules;
     for (const auto &[k, v] : *table) {
       const std::string key(k.str());
@@ -212,20 +238,7 @@ private:
         if (!v.is_string())
           m_diags.add({origin_of(v), key, "expected a string", {}});
       } else if (key == "include") {
-        const auto *arr = v.as_array();
-        if (!arr) {
-          m_diags.add({origin_of(v), key, "expected a list of policy names or paths", {}});
-          continue;
-        }
-        for (const auto &item : *arr) {
-          const auto *s = item.as_string();
-          if (!s) {
-            m_diags.add({origin_of(item), key, "expected a policy name or path", {}});
-            continue;
-          }
-          if (auto inc = find_policy(s->get(), file.dir, origin_of(item), key))
-            apply_file(*inc, depth + 1);
-        }
+        continue;
       } else if (key == "default_action") {
         if (auto a = detail::parse_action_node(v, key, m_diags))
           m_default = a;
@@ -257,8 +270,8 @@ private:
         }
       } else {
         m_diags.add({origin_of(v), key, "unknown key",
-                     detail::nearest_name(key, {"description", "include", "default_action",
-                                                "compat", "rule"})});
+                     detail::nearest_name(
+                         key, {"description", "include", "default_action", "compat", "rule"})});
       }
     }
     apply_layer(rules);
@@ -271,7 +284,8 @@ private:
       return CompatMode::filter;
     if (s && s->get() == "deny")
       return CompatMode::deny;
-    m_diags.add({origin_of(v), key,
+    m_diags.add({origin_of(v),
+                 key,
                  "expected \"filter\" (the same rules as the native architecture) or \"deny\" "
                  "(its syscalls kill the process)",
                  {}});
@@ -347,10 +361,11 @@ private:
       for (const auto &[k, v] : *groups())
         if (suggestion.empty() && detail::nearest_name(name, {k.str()}) == k.str())
           suggestion = "@" + std::string(k.str());
-      m_diags.add({origin_of(c.rule.origin), c.key + ".syscalls",
-                   "unknown syscall group \"" + item + "\"" +
-                       (m_groups_file.empty() ? "" : " (groups are defined in " + m_groups_file + ")"),
-                   suggestion});
+      m_diags.add(
+          {origin_of(c.rule.origin), c.key + ".syscalls",
+           "unknown syscall group \"" + item + "\"" +
+               (m_groups_file.empty() ? "" : " (groups are defined in " + m_groups_file + ")"),
+           suggestion});
       return;
     }
     if (std::find(trail.begin(), trail.end(), name) != trail.end()) {
@@ -387,7 +402,8 @@ private:
           if (c.rule.optional || !direct[i]) {
             m_skipped.insert(name);
           } else {
-            m_diags.add({origin_of(c.rule.origin), c.key + ".syscalls",
+            m_diags.add({origin_of(c.rule.origin),
+                         c.key + ".syscalls",
                          "unknown syscall \"" + name +
                              "\" on this architecture (set optional = true on the rule if only "
                              "newer kernels have it)",
@@ -398,7 +414,8 @@ private:
         auto &entry = layer[name];
         if (c.rule.args.empty()) {
           if (entry.action && *entry.action != c.rule.action) {
-            m_diags.add({origin_of(c.rule.origin), c.key,
+            m_diags.add({origin_of(c.rule.origin),
+                         c.key,
                          "conflicting rules for " + name + ": " + to_string(c.rule.action) +
                              " here, " + to_string(*entry.action) + " at " +
                              describe_pos(entry.action_origin),
@@ -413,10 +430,11 @@ private:
                                  [&](const ConditionalRule &r) { return r.args == c.rule.args; });
         if (same != entry.conditional.end()) {
           if (same->action != c.rule.action)
-            m_diags.add({origin_of(c.rule.origin), c.key,
-                         "conflicting rules for " + name + " with the same args: " +
-                             to_string(c.rule.action) + " here, " + to_string(same->action) +
-                             " at " + describe_pos(same->origin),
+            m_diags.add({origin_of(c.rule.origin),
+                         c.key,
+                         "conflicting rules for " + name +
+                             " with the same args: " + to_string(c.rule.action) + " here, " +
+                             to_string(same->action) + " at " + describe_pos(same->origin),
                          {}});
           continue;
         }

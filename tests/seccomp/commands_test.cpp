@@ -83,8 +83,7 @@ TEST(Commands, ExportPfc) {
   EXPECT_EQ(run_cli({"seccomp", "export", "strict", "--format=pfc", "-o", dir.file("f.pfc")}), 0);
   const std::string text = slurp(dir.file("f.pfc"));
   EXPECT_NE(text.find("pseudo filter code"), std::string::npos);
-  EXPECT_NE(text.find("if (arg1 & 0xffffffff == 0x5401) action ALLOW;"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find("if (arg1 & 0xffffffff == 0x5401) action ALLOW;"), std::string::npos) << text;
 }
 
 TEST(Commands, BadPolicyThrowsProfileErrors) {
@@ -118,9 +117,7 @@ constexpr const char *k_docker_json = R"({
 
 TEST(Commands, ImportDockerProfileGivesALoadablePolicy) {
   TempDir dir;
-  {
-    std::ofstream(dir.file("docker.json")) << k_docker_json;
-  }
+  { std::ofstream(dir.file("docker.json")) << k_docker_json; }
   EXPECT_EQ(run_cli({"seccomp", "import", dir.file("docker.json"), "-o", dir.file("d.toml")}), 0);
   const std::string toml_text = slurp(dir.file("d.toml"));
   EXPECT_NE(toml_text.find("compat = { i386 = \"filter\", x32 = \"filter\", arm = \"deny\" }"),

@@ -108,9 +108,8 @@ bool int80_works() {
 // --- every action ----------------------------------------------------------------------------
 
 TEST(Kernel, ErrnoActionReturnsTheConfiguredErrno) {
-  const auto status = run_filtered(compile_text(one_rule("errno:EHOSTDOWN")), [] {
-    return fails_with(syscall(SYS_getppid), EHOSTDOWN);
-  });
+  const auto status = run_filtered(compile_text(one_rule("errno:EHOSTDOWN")),
+                                   [] { return fails_with(syscall(SYS_getppid), EHOSTDOWN); });
   EXPECT_TRUE(exited(status, 0));
 }
 
@@ -156,9 +155,8 @@ TEST(Kernel, TrapDeliversSigsysToTheProcess) {
 
 TEST(Kernel, LogLetsTheSyscallThrough) {
   const pid_t parent = getpid();
-  const auto status = run_filtered(compile_text(one_rule("log")), [parent] {
-    return syscall(SYS_getppid) == parent ? 0 : 1;
-  });
+  const auto status = run_filtered(compile_text(one_rule("log")),
+                                   [parent] { return syscall(SYS_getppid) == parent ? 0 : 1; });
   EXPECT_TRUE(exited(status, 0));
 }
 
@@ -259,9 +257,8 @@ TEST(Kernel, NewUserNamespaceDeniedWhileForkAndThreadsWork) {
 TEST(Kernel, AllowUserNamespacesSwitch) {
   Settings s;
   s.allow_user_namespaces = true;
-  const auto status = run_filtered(compile_named("default", s), [] {
-    return unshare(CLONE_NEWUSER) == 0 ? 0 : 1;
-  });
+  const auto status =
+      run_filtered(compile_named("default", s), [] { return unshare(CLONE_NEWUSER) == 0 ? 0 : 1; });
   EXPECT_TRUE(exited(status, 0));
 }
 
@@ -295,9 +292,8 @@ TEST(Kernel, InlineRuleOverridesNamedPolicy) {
   r.syscalls = {"acct"};
   r.action = {ActionKind::errno_, ENOSYS};
   s.rules.push_back(r);
-  const auto status = run_filtered(compile_named("default", s), [] {
-    return fails_with(syscall(SYS_acct, nullptr), ENOSYS);
-  });
+  const auto status = run_filtered(compile_named("default", s),
+                                   [] { return fails_with(syscall(SYS_acct, nullptr), ENOSYS); });
   EXPECT_TRUE(exited(status, 0));
 }
 

@@ -12,9 +12,9 @@ namespace {
 
 // Syscall names this fake architecture has.
 const std::set<std::string, std::less<>> k_known = {
-    "read",   "write", "openat", "close",  "ioctl",     "clone", "clone3", "unshare",
-    "ptrace", "mount", "umount2", "fsopen", "getppid",  "acct",  "personality", "kcmp",
-    "pivot_root", "chroot", "exit_group"};
+    "read",        "write",  "openat",     "close",   "ioctl",     "clone",   "clone3",
+    "unshare",     "ptrace", "mount",      "umount2", "fsopen",    "getppid", "acct",
+    "personality", "kcmp",   "pivot_root", "chroot",  "exit_group"};
 
 struct Fixture {
   std::map<std::string, std::string> files; // path -> text
@@ -156,6 +156,18 @@ args = [{ index = 1, op = "eq", value = 2 }]
   EXPECT_EQ(ioctl->conditional[0].action, (Action{ActionKind::errno_, 13}));
   EXPECT_EQ(ioctl->conditional[1].action, (Action{ActionKind::log, 0}));
   EXPECT_EQ(ioctl->action, k_allow);
+}
+
+TEST(SeccompPolicy, IncludingFileOverridesDefaultActionAndCompat) {
+  Fixture f;
+  // "compat" and "default_action" sort before "include": order in the file must not matter.
+  f.files["/p/a.toml"] = "compat = \"filter\"\ndefault_action = \"log\"\ninclude = [\"b\"]\n";
+  f.files["/p/b.toml"] = "compat = \"deny\"\ndefault_action = \"errno:EPERM\"\n";
+  f.settings.policy = "a";
+  auto p = f.resolve();
+  ASSERT_TRUE(p) << f.diag_text();
+  EXPECT_EQ(p->default_action, (Action{ActionKind::log, 0}));
+  EXPECT_EQ(p->compat, CompatPolicy{});
 }
 
 TEST(SeccompPolicy, ProfileDefaultActionAndRules) {
@@ -313,8 +325,7 @@ TEST(SeccompPolicy, InlineRuleErrorsPointAtTheProfile) {
   EXPECT_FALSE(f.resolve(true));
   bool found = false;
   for (const auto &d : f.diags.list())
-    if (d.key == "seccomp.rule[0].syscalls" && d.origin.file == "prof.toml" &&
-        d.origin.line == 12)
+    if (d.key == "seccomp.rule[0].syscalls" && d.origin.file == "prof.toml" && d.origin.line == 12)
       found = true;
   EXPECT_TRUE(found) << f.diag_text();
 }

@@ -41,8 +41,8 @@ TEST(SeccompAction, ParsesEverySpelling) {
   EXPECT_EQ(parse_action("kill-thread"), (Action{ActionKind::kill_thread, 0}));
   EXPECT_EQ(parse_action("trap"), (Action{ActionKind::trap, 0}));
   EXPECT_EQ(parse_action("log"), (Action{ActionKind::log, 0}));
-  for (auto bad : {"", "errno:", "errno:EPREM", "errno:0", "errno:4096", "kill", "Allow",
-                   "errno:-1"})
+  for (auto bad :
+       {"", "errno:", "errno:EPREM", "errno:0", "errno:4096", "kill", "Allow", "errno:-1"})
     EXPECT_EQ(parse_action(bad), std::nullopt) << bad;
 }
 
@@ -151,8 +151,8 @@ TEST(SeccompSettings, ErrorsNameFileLineColumnAndKey) {
       {"[seccomp]\nallow_ptrace = 1\n", "seccomp.allow_ptrace", "true or false", 2, 16},
       {"[seccomp]\ndefault_action = \"errno:EPREM\"\n", "seccomp.default_action",
        "unknown errno \"EPREM\"", 2, 18},
-      {"[seccomp]\ndefault_action = \"kil-process\"\n", "seccomp.default_action",
-       "unknown action", 2, 18, "kill-process"},
+      {"[seccomp]\ndefault_action = \"kil-process\"\n", "seccomp.default_action", "unknown action",
+       2, 18, "kill-process"},
       {"[[seccomp.rule]]\nsyscalls = [\"read\"]\naction = \"allow\"\n"
        "args = [{ index = 6, op = \"eq\", value = 1 }]\n",
        "seccomp.rule[0].args[0].index", "from 0 to 5", 4, 19},
@@ -171,12 +171,11 @@ TEST(SeccompSettings, ErrorsNameFileLineColumnAndKey) {
       {"[[seccomp.rule]]\nsyscalls = [\"read\"]\naction = \"allow\"\n"
        "args = [{ index = 1, op = \"eq\", value = -1 }]\n",
        "seccomp.rule[0].args[0].value", "non-negative", 4, 41},
-      {"[[seccomp.rule]]\nsyscalls = [\"read\"]\n", "seccomp.rule[0]", "missing \"action\"", 1,
-       1},
+      {"[[seccomp.rule]]\nsyscalls = [\"read\"]\n", "seccomp.rule[0]", "missing \"action\"", 1, 1},
       {"[[seccomp.rule]]\nsyscalls = []\naction = \"allow\"\n", "seccomp.rule[0].syscalls",
        "non-empty", 2, 12},
-      {"[[seccomp.rule]]\nsyscall = [\"read\"]\naction = \"allow\"\n",
-       "seccomp.rule[0].syscall", "unknown key", 2, 1, "syscalls"},
+      {"[[seccomp.rule]]\nsyscall = [\"read\"]\naction = \"allow\"\n", "seccomp.rule[0].syscall",
+       "unknown key", 2, 1, "syscalls"},
   };
   for (const auto &c : cases) {
     auto p = parse(c.text);
