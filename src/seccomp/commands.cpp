@@ -110,10 +110,7 @@ void add_switches(CLI::App *cmd, Options &o) {
 void register_seccomp_commands(CLI::App &app, std::function<PolicyContext()> make_context,
                                int &exit_code) {
   auto options = std::make_shared<Options>();
-  auto *seccomp = app.add_subcommand("seccomp", "Show, export and import seccomp policies");
-  seccomp->require_subcommand(1);
-
-  auto *show = seccomp->add_subcommand("show", "Print the resolved rules of a policy");
+  auto *show = app.add_subcommand("show", "Print the resolved rules of a policy");
   show->add_option("policy", options->policy, "a policy name or a path to a policy file")
       ->required();
   add_switches(show, *options);
@@ -129,7 +126,7 @@ void register_seccomp_commands(CLI::App &app, std::function<PolicyContext()> mak
     exit_code = 0;
   });
 
-  auto *exp = seccomp->add_subcommand(
+  auto *exp = app.add_subcommand(
       "export", "Write the compiled filter: raw BPF (for bwrap --seccomp FD) or libseccomp's PFC");
   exp->add_option("policy", options->policy, "a policy name or a path to a policy file")
       ->required();
@@ -150,7 +147,7 @@ void register_seccomp_commands(CLI::App &app, std::function<PolicyContext()> mak
     exit_code = 0;
   });
 
-  auto *imp = seccomp->add_subcommand(
+  auto *imp = app.add_subcommand(
       "import", "Convert an OCI/Docker seccomp JSON profile into a sandbox policy file (TOML)");
   imp->add_option("profile", options->input, "the JSON file (- for stdin)")->required();
   imp->add_option("-o,--output", options->output, "output file (default: stdout)");

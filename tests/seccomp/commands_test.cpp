@@ -48,10 +48,10 @@ PolicyContext real_files() {
 }
 
 int run_cli(std::vector<std::string> args) {
-  CLI::App app("sandbox");
+  CLI::App app("sandbox seccomp");
   int exit_code = 99;
   register_seccomp_commands(app, real_files, exit_code);
-  args.insert(args.begin(), "sandbox");
+  args.insert(args.begin(), "sandbox-seccomp");
   std::vector<const char *> argv;
   for (const auto &a : args)
     argv.push_back(a.c_str());
@@ -61,7 +61,7 @@ int run_cli(std::vector<std::string> args) {
 
 TEST(Commands, ShowPrintsResolvedRules) {
   testing::internal::CaptureStdout();
-  EXPECT_EQ(run_cli({"seccomp", "show", "default"}), 0);
+  EXPECT_EQ(run_cli({"show", "default"}), 0);
   const std::string out = testing::internal::GetCapturedStdout();
   EXPECT_NE(out.find("default action: errno:EPERM"), std::string::npos) << out;
   EXPECT_NE(out.find("clone3"), std::string::npos);
@@ -70,8 +70,7 @@ TEST(Commands, ShowPrintsResolvedRules) {
 
 TEST(Commands, ExportBpfIsTheCompiledFilter) {
   TempDir dir;
-  EXPECT_EQ(run_cli({"seccomp", "export", "default", "--format", "bpf", "-o", dir.file("f.bpf")}),
-            0);
+  EXPECT_EQ(run_cli({"export", "default", "--format", "bpf", "-o", dir.file("f.bpf")}), 0);
   const std::string bytes = slurp(dir.file("f.bpf"));
   const Filter filter = compile_filter(resolve_named("default"));
   ASSERT_EQ(bytes.size(), filter.program.size() * sizeof(sock_filter));
@@ -80,15 +79,15 @@ TEST(Commands, ExportBpfIsTheCompiledFilter) {
 
 TEST(Commands, ExportPfc) {
   TempDir dir;
-  EXPECT_EQ(run_cli({"seccomp", "export", "strict", "--format=pfc", "-o", dir.file("f.pfc")}), 0);
+  EXPECT_EQ(run_cli({"export", "strict", "--format=pfc", "-o", dir.file("f.pfc")}), 0);
   const std::string text = slurp(dir.file("f.pfc"));
   EXPECT_NE(text.find("pseudo filter code"), std::string::npos);
   EXPECT_NE(text.find("if (arg1 & 0xffffffff == 0x5401) action ALLOW;"), std::string::npos) << text;
 }
 
 TEST(Commands, BadPolicyThrowsProfileErrors) {
-  EXPECT_THROW(run_cli({"seccomp", "show", "no-such-policy"}), profile::ProfileErrors);
-  EXPECT_THROW(run_cli({"seccomp", "export", "default", "--format", "elf"}), CLI::ParseError);
+  EXPECT_THROW(run_cli({"show", "no-such-policy"}), profile::ProfileErrors);
+  EXPECT_THROW(run_cli({"export", "default", "--format", "elf"}), CLI::ParseError);
 }
 
 constexpr const char *k_docker_json = R"({
@@ -118,7 +117,7 @@ constexpr const char *k_docker_json = R"({
 TEST(Commands, ImportDockerProfileGivesALoadablePolicy) {
   TempDir dir;
   { std::ofstream(dir.file("docker.json")) << k_docker_json; }
-  EXPECT_EQ(run_cli({"seccomp", "import", dir.file("docker.json"), "-o", dir.file("d.toml")}), 0);
+  EXPECT_EQ(run_cli({"import", dir.file("docker.json"), "-o", dir.file("d.toml")}), 0);
   const std::string toml_text = slurp(dir.file("d.toml"));
   EXPECT_NE(toml_text.find("compat = { i386 = \"filter\", x32 = \"filter\", arm = \"deny\" }"),
             std::string::npos)
