@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli/cli.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli/parse.hpp"
+#include "launch/launcher.hpp"
+#include "plan/build.hpp"
+#include "plan/host_facts.hpp"
+#include "profile/load.hpp"
+#include "seccomp/commands.hpp"
+#include "seccomp/filter.hpp"
+#include "util/embedded.hpp"
+#include "util/error.hpp"
+
+namespace sandbox::cli {
+
+namespace {
+
+constexpr int k_exit_failure = 125;
+
+std::optional<std::string> read_file(const std::filesystem::path &path) {
+  std::ifstream in(path);
+  if (!in) {
+    if (errno == ENOENT || errno == ENOTDIR)
+      return std::nullopt;
+    throw Error::from_errno(errno, "open", path.string());
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::optional<std::string> caller_env(std::string_view name) {
+  if (const char *v = std::getenv(std::string(name).c_str()))
+    return std::string(v);
+  return std::nullopt;
+}
+
+// Profile directories, most specific first: $SANDBOX_PROFILE_PATH (colon-separated), the
+// user's, the system's, the installed data dir. Built-in profiles come after all of them.
+std::vector<std::filesystem::path> profile_search_path(const plan::HostFacts &host) {
+  std::vector<std::filesystem::path> dirs;
+  if (auto extra = caller_env("SANDBOX_PROFILE_PATH")) {
+    std::stringstream ss(*extra);
+    for (std::string dir; std::getline(ss, dir, ':');)
+      if (!dir.empty())
+        dirs.emplace_back(dir);
+  }
+  if (auto xdg = caller_env("XDG_CONFIG_HOME"); xdg && !xdg->empty())
+    dirs.emplace_back(std::filesystem::path(*xdg) / "sandbox/profiles");
+  else if (!host.home.empty())
+    dirs.emplace_back(std::filesystem::path(host.home) / ".config/sandbox/profiles");
+  dirs.emplace_back("/etc/sandbox/profiles");
+  dirs.emplace_back(SANDBOX_INSTALLED_DATA_DIR);
+  return dirs;
+}
+
+profile::LoadContext load_context(const plan::HostFacts &host) {
+  profile::LoadContext ctx;
+  ctx.search_path = profile_search_path(host);
+  ctx.variables = {{"HOME", host.home},
+                   {"PWD", host.cwd},
+                   {"UID", std::to_string(host.uid)},
+                   {"GID", std::to_string(host.gid)},
+                   {"USER", host.user}};
+  if (auto runtime = caller_env("XDG_RUNTIME_DIR"))
+    ctx.variables.emplace("XDG_RUNTIME_DIR", *runtime);
+  ctx.getenv = caller_env;
+  ctx.read_file = read_file;
+  return ctx;
+}
+
+seccomp::PolicyContext policy_context(const profile::LoadContext &ctx) {
+  seccomp::PolicyContext p;
+  for (const auto &dir : ctx.search_path)
+    p.search_path.push_back(dir / "seccomp");
+  p.read_file = ctx.read_file;
+  p.syscall_known = seccomp::syscall_known; // unknown names: an error naming the rule
+  return p;
+}
+
+int run(const RunRequest &req) {
+  auto host = plan::gather_host_facts();
+  auto ctx = load_context(host);
+  auto profile = profile::load_profile(req.profile, ctx);
+  profile::Diagnostics diags;
+  profile::apply_overrides(profile, req.overrides, diags);
+  diags.throw_if_any();
+  if (profile.user.map != profile::IdMapMethod::single)
+    plan::gather_subid_facts(host);
+  auto plan = plan::build_plan(profile, host, req.command, policy_context(ctx));
+  if (req.verbose > 0)
+    for (const auto &note : plan.notes)
+      std::fprintf(stderr, "sandbox: note: %s\n", note.c_str());
+  if (req.dry_run) {
+    std::fputs(plan::describe_plan(plan).c_str(), stdout);
+    return 0;
+  }
+  return launch::run_sandbox(plan);
+}
+
+int profile_check(const std::vector<std::string> &files) {
+  auto host = plan::gather_host_facts();
+  auto ctx = load_context(host);
+  int status = 0;
+  for (const auto &file : files) {
+    try {
+      auto p = profile::load_profile(file, ctx);
+      // A named seccomp policy is part of what the profile says: check it resolves.
+      (void)seccomp::resolve_policy(p.seccomp, policy_context(ctx));
+      std::printf("%s: ok\n", file.c_str());
+    } catch (const profile::ProfileErrors &e) {
+      for (const auto &d : e.list())
+        std::fprintf(stderr, "%s\n", d.line().c_str());
+      status = 1;
+    } catch (const Error &e) {
+      std::fprintf(stderr, "%s: %s\n", file.c_str(), e.line().c_str());
+      status = 1;
+    }
+  }
+  return status;
+}
+
+int profile_show(const std::string &name, bool resolved) {
+  auto host = plan::gather_host_facts();
+  auto ctx = load_context(host);
+  if (resolved) {
+    std::fputs(profile::render_profile(profile::load_profile(name, ctx)).c_str(), stdout);
+    return 0;
+  }
+  const bool is_path = name.find('/') != std::string::npos || name.ends_with(".toml");
+  if (is_path) {
+    if (auto text = read_file(name)) {
+      std::fputs(text->c_str(), stdout);
+      return 0;
+    }
+  } else {
+    for (const auto &dir : ctx.search_path)
+      if (auto text = read_file(dir / (name + ".toml"))) {
+        std::fputs(text->c_str(), stdout);
+        return 0;
+      }
+    if (auto text = find_embedded_file(name + ".toml")) {
+      std::fwrite(text->data(), 1, text->size(), stdout);
+      return 0;
+    }
+  }
+  throw Error::message("profile \"" + name + "\" not found",
+                       "sandbox profile show --resolved NAME searches the same places as run");
+}
+
+int seccomp_command(const std::vector<std::string> &rest) {
+  CLI::App app("Seccomp policies: see sandbox-seccomp(5)", "sandbox seccomp");
+  int exit_code = 0;
+  auto host = plan::gather_host_facts();
+  auto ctx = load_context(host);
+  seccomp::register_seccomp_commands(
+      app, [&ctx] { return policy_context(ctx); }, exit_code);
+  app.require_subcommand(1);
+  std::vector<std::string> reversed(rest.rbegin(), rest.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError &e) {
+    return app.exit(e) == 0 ? 0 : k_exit_failure;
+  }
+  return exit_code;
+}
+
+// fds 0-2 must be open, or the first fds sandbox opens would stand in for stdio.
+void ensure_stdio_open() {
+  for (int fd = 0; fd <= 2; ++fd)
+    if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+      int null_fd = open("/dev/null", O_RDWR);
+      if (null_fd >= 0 && null_fd != fd) {
+        dup2(null_fd, fd);
+        close(null_fd);
+      }
+    }
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  ensure_stdio_open();
+  try {
+    auto req = parse_args(std::vector<std::string>(argv, argv + argc));
+    switch (req.command) {
+    case Command::help:
+      std::fputs(req.help_text.c_str(), stdout);
+      return 0;
+    case Command::version:
+      std::printf("sandbox %s\n", SANDBOX_VERSION);
+      return 0;
+    case Command::run:
+      return run(req.run);
+    case Command::profile_check:
+      return profile_check(req.files);
+    case Command::profile_show:
+      return profile_show(req.name, req.resolved);
+    case Command::seccomp:
+      return seccomp_command(req.rest);
+    }
+  } catch (const UsageError &e) {
+    std::fprintf(stderr, "sandbox: %s; hint: see sandbox --help\n", e.what());
+  } catch (const profile::ProfileErrors &e) {
+    for (const auto &d : e.list())
+      std::fprintf(stderr, "sandbox: %s\n", d.line().c_str());
+  } catch (const Error &e) {
+    std::fprintf(stderr, "sandbox: %s\n", e.line().c_str());
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "sandbox: %s\n", e.what());
+  }
+  return k_exit_failure;
+}
+
+} // namespace sandbox::cli

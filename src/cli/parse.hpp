@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// argv -> Request, with no I/O (osm2pgsql-style): unit tests check parsing and error texts.
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "profile/overrides.hpp"
+
+namespace sandbox::cli {
+
+enum class Command { run, profile_check, profile_show, seccomp, help, version };
+
+struct RunRequest {
+  std::string profile = "default"; // a name or a path
+  profile::Overrides overrides;
+  std::vector<std::string> command; // everything after "--"
+  bool dry_run = false;
+  int verbose = 0;
+};
+
+struct Request {
+  Command command = Command::help;
+  RunRequest run;
+  std::vector<std::string> files; // profile check
+  std::string name;               // profile show
+  bool resolved = false;          // profile show --resolved
+  std::vector<std::string> rest;  // seccomp: its own arguments, parsed by the seccomp module
+  std::string help_text;          // for Command::help
+};
+
+// A usage error: the message names the flag or argument; exit code 125.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+Request parse_args(const std::vector<std::string> &args); // args[0] is the program name
+
+} // namespace sandbox::cli

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The parent<->child handshake: one SOCK_SEQPACKET|SOCK_CLOEXEC socketpair with framed, typed
+// messages. EOF on the parent's end means the command was exec'd (the child's end closes on
+// execve), or the child died; EOF on the child's end means the parent died. Never EOF as "go".
+
+#include <optional>
+
+#include "sys/fd.hpp"
+#include "util/error.hpp"
+
+namespace sandbox::launch {
+
+class Channel {
+public:
+  enum class Kind { maps_ready, failure, eof };
+  struct Message {
+    Kind kind = Kind::eof;
+    int exit_code = 0;          // for failure: what sandbox should exit with (125, 126, 127)
+    std::optional<Error> error; // for failure
+  };
+
+  Channel() = default;
+  explicit Channel(sys::UniqueFd fd) : m_fd(std::move(fd)) {}
+  // {parent end, child end}
+  static std::pair<Channel, Channel> make_pair();
+
+  void send_maps_ready();
+  // Best effort and allocation-light: used on the child's way out.
+  void send_failure(const Error &error, int exit_code) noexcept;
+  Message receive();
+
+  [[nodiscard]] int fd() const { return m_fd.get(); }
+  void close() { m_fd.reset(); }
+
+private:
+  sys::UniqueFd m_fd;
+};
+
+} // namespace sandbox::launch

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "launch/child.hpp"
+
+#include <csignal>
+#include <grp.h>
+#include <linux/close_range.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "launch/init.hpp"
+#include "mount/mount.hpp"
+#include "net/loopback.hpp"
+#include "sys/syscalls.hpp"
+
+namespace sandbox::launch {
+
+namespace {
+
+// Fds the caller passed to sandbox (anything but stdio) must not reach the sandbox, not even
+// its pid 1: closed here, before anything else, except the channel.
+void close_inherited_fds(int keep) {
+  if (keep > 3 && ::syscall(SYS_close_range, 3U, static_cast<unsigned>(keep - 1), 0U) != 0)
+    sys::throw_errno("close_range");
+  if (::syscall(SYS_close_range, static_cast<unsigned>(keep + 1), ~0U, 0U) != 0)
+    sys::throw_errno("close_range");
+}
+
+void wait_for_id_maps(Channel &channel) {
+  auto msg = channel.receive();
+  if (msg.kind != Channel::Kind::maps_ready)
+    _exit(125); // the launcher died or failed; it reports (or is gone)
+}
+
+void build_root(const plan::SandboxPlan &plan) {
+  mount::make_root_propagation(plan.propagation);
+  auto root = mount::bind_new_root(plan.root_source, plan.root_readonly);
+  for (const auto &op : plan.mounts)
+    mount::apply_mount(root.get(), op);
+  mount::pivot_into(root.get());
+  mount::remount_readonly(plan.readonly_paths);
+  mount::mask_paths(plan.masked_paths);
+}
+
+} // namespace
+
+void child_main(const plan::SandboxPlan &plan, Channel &channel,
+                const seccomp::Filter *filter) noexcept {
+  try {
+    close_inherited_fds(channel.fd());
+    // Across a new pid namespace getppid() is 0, so the channel, not getppid(), tells whether
+    // the launcher died before this took effect.
+    if (plan.die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
+      sys::throw_errno("prctl PR_SET_PDEATHSIG");
+    wait_for_id_maps(channel);
+    // With subids setgroups is allowed: drop the caller's supplementary groups, which would
+    // otherwise still open host files (with a single map the kernel keeps them, unmapped).
+    if (plan.ids.method == plan::MapMethod::subids && setgroups(0, nullptr) != 0)
+      sys::throw_errno("setgroups");
+    build_root(plan);
+    if (plan.new_net)
+      net::bring_up_loopback();
+    if (!plan.hostname.empty() && sethostname(plan.hostname.data(), plan.hostname.size()) != 0)
+      sys::throw_errno("sethostname", plan.hostname);
+    run_init(plan, channel, filter);
+  } catch (const Error &e) {
+    channel.send_failure(e, 125);
+  } catch (const std::exception &e) {
+    channel.send_failure(Error::message(e.what()), 125);
+  }
+  _exit(125);
+}
+
+} // namespace sandbox::launch

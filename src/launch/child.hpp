@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The child side of the launch. Single-threaded rule: the launcher has exactly one thread
+// until clone3, so the child (a copy of it, without CLONE_VM) may allocate and throw freely;
+// every exception is caught in child_main and reported over the channel, and the child
+// leaves only through _exit (never exit(): that would flush the parent's stdio buffers twice).
+
+#include "launch/channel.hpp"
+#include "plan/plan.hpp"
+#include "seccomp/filter.hpp"
+
+namespace sandbox::launch {
+
+// Stages, in order: wait for the id maps, propagation, root, mounts, pivot_root, read-only and
+// masked paths, loopback, hostname; then become the sandbox's pid 1 and fork the command.
+[[noreturn]] void child_main(const plan::SandboxPlan &plan, Channel &channel,
+                             const seccomp::Filter *filter) noexcept;
+
+// The signals the launcher forwards to the command.
+inline constexpr int k_forwarded_signals[] = {1 /*HUP*/,   2 /*INT*/,   3 /*QUIT*/,
+                                              10 /*USR1*/, 12 /*USR2*/, 15 /*TERM*/};
+
+} // namespace sandbox::launch

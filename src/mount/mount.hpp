@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The mount stages of the child, in the order child.cpp calls them. They run in the child's
+// new mount namespace, with the capabilities the new user namespace gives it.
+
+#include <string>
+#include <vector>
+
+#include "plan/plan.hpp"
+#include "sys/fd.hpp"
+
+namespace sandbox::mount {
+
+// Makes every mount slave (or private) first, so nothing we mount propagates to the host.
+void make_root_propagation(plan::Propagation propagation);
+
+// Clones `source` recursively (read-only, nosuid, nodev if asked) and stacks the clone on top
+// of the current "/". Returns an O_PATH fd of the new root: until pivot_root, paths inside it
+// are resolved through that fd, and host paths (bind sources) through the untouched old root.
+sys::UniqueFd bind_new_root(const std::string &source, bool readonly);
+
+// One [[mount]] (or built-in /proc, /dev) operation. Its destination is resolved inside
+// `root` without following symlinks out of it; missing directories are created where the
+// parent is writable (inside a tmpfs), never on a read-only host path.
+void apply_mount(int root, const plan::MountOp &op);
+
+// chdir(root); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/"): no put_old directory.
+void pivot_into(int root);
+
+// After pivot_root: remounts `paths` read-only (a read-only clone stacked on each).
+void remount_readonly(const std::vector<std::string> &paths);
+
+// After pivot_root: hides `paths` under an empty, read-only, mode-000 file or directory.
+void mask_paths(const std::vector<std::string> &paths);
+
+} // namespace sandbox::mount

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+// The plan's one impure input: who the caller is and what the host has.
+#include "plan/host_facts.hpp"
+
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <fstream>
+#include <sstream>
+
+#include "util/error.hpp"
+
+extern char **environ;
+
+namespace sandbox::plan {
+
+namespace {
+
+std::string read_small_file(const char *path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string find_setid_helper(const char *name) {
+  for (const char *dir : {"/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/"}) {
+    std::string path = std::string(dir) + name;
+    if (access(path.c_str(), X_OK) == 0)
+      return path;
+  }
+  return {};
+}
+
+PathKind stat_path_kind(const std::string &path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0)
+    return PathKind::missing;
+  if (S_ISDIR(st.st_mode))
+    return PathKind::directory;
+  if (S_ISREG(st.st_mode))
+    return PathKind::file;
+  return PathKind::other;
+}
+
+} // namespace
+
+HostFacts gather_host_facts() {
+  HostFacts h;
+  h.uid = getuid();
+  h.gid = getgid();
+  for (char **e = environ; e != nullptr && *e != nullptr; ++e)
+    h.environ.emplace_back(*e);
+
+  // The passwd entry names the user for /etc/subuid; $HOME wins for the home, as shells do.
+  std::array<char, 4096> buf{};
+  struct passwd pw {};
+  struct passwd *found = nullptr;
+  if (getpwuid_r(h.uid, &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr) {
+    h.user = found->pw_name;
+    h.home = found->pw_dir;
+  } else {
+    h.user = std::to_string(h.uid);
+  }
+  if (auto home = h.getenv("HOME"); home && !home->empty())
+    h.home = std::string(*home);
+
+  std::array<char, 4096> cwd{};
+  if (getcwd(cwd.data(), cwd.size()) == nullptr)
+    throw Error::from_errno(errno, "getcwd").with_hint("the current directory was removed?");
+  h.cwd = cwd.data();
+
+  h.path_kind = stat_path_kind;
+  return h;
+}
+
+void gather_subid_facts(HostFacts &h) {
+  h.subuids = parse_subid_file(read_small_file("/etc/subuid"), h.user, h.uid);
+  h.subgids = parse_subid_file(read_small_file("/etc/subgid"), h.user, h.uid);
+  h.newuidmap = find_setid_helper("newuidmap");
+  h.newgidmap = find_setid_helper("newgidmap");
+}
+
+} // namespace sandbox::plan
