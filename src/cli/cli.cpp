@@ -93,6 +93,8 @@ int run(const RunRequest &req) {
   diags.throw_if_any();
   if (profile.user.map != profile::IdMapMethod::single)
     plan::gather_subid_facts(host);
+  if (profile.root.overlay != profile::OverlayMode::none)
+    plan::gather_overlay_facts(host);
   auto plan = plan::build_plan(profile, host, req.command, policy_context(ctx));
   if (req.verbose > 0)
     for (const auto &note : plan.notes)
