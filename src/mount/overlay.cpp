@@ -369,6 +369,36 @@ private:
   int m_work_count = 0;
 };
 
+// fuse-overlayfs serves everything below its lower directory, mounts included; kernel state
+// (proc, sysfs...) is not for it to copy up (it fails on some of it with EOPNOTSUPP). Those
+// mounts are bound read-only over the merged view, as the kernel driver does.
+void bind_pseudo_mounts(int root, const std::string &source) {
+  std::array<char, PATH_MAX> real{};
+  if (realpath(source.c_str(), real.data()) == nullptr)
+    sys::throw_errno("realpath", source);
+  const std::string lower = real.data();
+  std::vector<std::string> done;
+  for (const auto &m : read_mountinfo()) {
+    const bool pseudo = std::find(k_pseudo_fs.begin(), k_pseudo_fs.end(), m.fstype) !=
+                            k_pseudo_fs.end() ||
+                        m.fstype.starts_with("fuse");
+    if (!pseudo || !is_under(m.path, lower) ||
+        std::any_of(done.begin(), done.end(),
+                    [&](const std::string &d) { return d == m.path || is_under(m.path, d); }))
+      continue;
+    const auto rel = lower == "/" ? m.path : m.path.substr(lower.size());
+    auto target = sys::open_in_root(root, rel, O_PATH, rel);
+    if (!target)
+      continue;
+    auto tree = sys::open_tree(AT_FDCWD, m.path, OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC,
+                               m.path);
+    sys::mount_setattr(tree.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, 0,
+                       true, m.path);
+    sys::move_mount(tree.get(), target.get(), rel);
+    done.push_back(m.path);
+  }
+}
+
 } // namespace
 
 sys::UniqueFd overlay_new_root(const plan::SandboxPlan &plan) {
@@ -382,6 +412,7 @@ sys::UniqueFd overlay_new_root(const plan::SandboxPlan &plan) {
                          "fuse-overlayfs root");
       auto old_root = sys::open_path("/", O_PATH | O_DIRECTORY);
       sys::move_mount(tree.get(), old_root.get(), "/ (fuse-overlayfs root)");
+      bind_pseudo_mounts(tree.get(), plan.root_source);
       return tree;
     }
     if (plan.overlay.ephemeral) {
