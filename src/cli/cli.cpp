@@ -16,6 +16,7 @@
 #include "plan/host_facts.hpp"
 #include "profile/load.hpp"
 #include "seccomp/commands.hpp"
+#include "seccomp/filter.hpp"
 #include "util/embedded.hpp"
 #include "util/error.hpp"
 
@@ -82,6 +83,7 @@ seccomp::PolicyContext policy_context(const profile::LoadContext &ctx) {
   for (const auto &dir : ctx.search_path)
     p.search_path.push_back(dir / "seccomp");
   p.read_file = ctx.read_file;
+  p.syscall_known = seccomp::syscall_known; // unknown names: an error naming the rule
   return p;
 }
 

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: Apache-2.0
+// Overwriting the runtime binary through /proc.
+// CVE-2019-5736 (runc): the container opens /proc/self/exe (or /proc/<runtime pid>/exe) of
+// the runtime that entered it, and writes the host binary. Here: the command's own exe, the
+// sandbox init's exe (pid 1 may be a fork of the launcher), and the launcher binary on disk.
+// Also: ptrace of the sandbox's init, which may run without the seccomp filter.
+#include "escape_support.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+using namespace sbx::test;
+
+class ProcExe : public Escape {};
+
+TEST_F(ProcExe, CVE_2019_5736_ProcSelfExeAndInitExeNotWritable) {
+  // Run a copy of the launcher OWNED BY THE TEST USER (as with a per-user install): only then
+  // would the overwrite be allowed by file permissions, so only the sandbox stands in the way.
+  const std::string bindir = aux() + "/bin";
+  std::filesystem::create_directories(bindir);
+  const std::string launcher = bindir + "/sandbox";
+  std::filesystem::copy_file(sandbox_bin(), launcher);
+  if (running_as_root()) {
+    ASSERT_EQ(chown(bindir.c_str(), user().uid, user().gid), 0);
+    ASSERT_EQ(chown(launcher.c_str(), user().uid, user().gid), 0);
+  }
+  chmod(launcher.c_str(), 0755);
+  const std::string before = read_file(launcher);
+  ASSERT_FALSE(before.empty());
+  std::vector<std::string> argv{launcher};
+  for (auto &a : probe_argv({"open-write", "/proc/self/exe", "+", "open-write", "/proc/1/exe", "+",
+                             "open-write", launcher, "+", "stat", "/proc/1"}))
+    argv.push_back(a);
+  RunResult r = run_as_user(argv, opts_in_work({}));
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto res = r.results();
+  ASSERT_EQ(res.size(), 4U) << r;
+  // pid 1 must be the sandbox's own init (the test user's), or the test proves nothing.
+  ASSERT_EQ(Facts(r.out)["owner"], std::to_string(user().uid)) << "pid 1 is not the sandbox's" << r;
+  EXPECT_NE(res[0], "ok") << "/proc/self/exe opened for writing" << r;
+  EXPECT_NE(res[1], "ok") << "/proc/1/exe (the sandbox init) opened for writing" << r;
+  EXPECT_NE(res[2], "ok") << "the launcher binary opened for writing" << r;
+  EXPECT_EQ(read_file(launcher), before) << "the launcher binary changed";
+}
+
+TEST_F(ProcExe, PtraceOfSandboxInitFails) {
+  // pid 1 inside is the sandbox's reaper; if the payload could ptrace it, it could run code
+  // in a process that has no seccomp filter.
+  RunResult r = probe({"ptrace", "1", "+", "vmread", "1", "+", "stat", "/proc/1"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto res = r.results();
+  ASSERT_EQ(res.size(), 3U) << r;
+  ASSERT_EQ(Facts(r.out)["owner"], std::to_string(user().uid)) << "pid 1 is not the sandbox's" << r;
+  EXPECT_FALSE(escaped(res[0])) << "ptrace of the sandbox init worked" << r;
+  EXPECT_FALSE(escaped(res[1])) << "process_vm_readv of the sandbox init worked" << r;
+}
