@@ -11,6 +11,7 @@
 
 #include "cli/parse.hpp"
 #include "launch/launcher.hpp"
+#include "mount/overlay.hpp"
 #include "plan/build.hpp"
 #include "plan/host_facts.hpp"
 #include "profile/load.hpp"
@@ -95,6 +96,8 @@ int run(const RunRequest &req) {
   diags.throw_if_any();
   if (profile.user.map != profile::IdMapMethod::single)
     plan::gather_subid_facts(host);
+  if (profile.root.overlay != profile::OverlayMode::none)
+    plan::gather_overlay_facts(host);
   auto plan = plan::build_plan(profile, host, req.command, policy_context(ctx));
   if (req.verbose > 0)
     for (const auto &note : plan.notes)
@@ -102,6 +105,13 @@ int run(const RunRequest &req) {
   if (req.dry_run) {
     std::fputs(plan::describe_plan(plan).c_str(), stdout);
     return 0;
+  }
+  if (plan.overlay.enabled && plan.overlay.driver == plan::OverlayDriver::fuse) {
+    // Outlives the sandbox: its destructor stops the daemon and removes its temporary
+    // directory however the command ended.
+    mount::FuseOverlay fuse(plan);
+    plan.overlay.fuse_mountpoint = fuse.mountpoint();
+    return launch::run_sandbox(plan, [&fuse](pid_t child) { fuse.start(child); });
   }
   return launch::run_sandbox(plan);
 }

@@ -42,7 +42,19 @@ void add_run_options(CLI::App &run, RunRequest &r) {
                  "net|pid|ipc|uts|cgroup: overrides key network.mode (net) or namespaces.X")
       ->type_name("NS")
       ->allow_extra_args(false);
-  run.add_option("--root", o.root, "DIR|host: overrides key root.source")->type_name("DIR");
+  run.add_option("--root", o.root, "DIR|host|image:NAME: overrides key root.source")
+      ->type_name("DIR");
+  run.add_option("--overlay", o.overlay,
+                 "DIR|ephemeral|none: overrides keys root.overlay (DIR: \"persistent\", "
+                 "changes kept in DIR) and root.overlay_dir")
+      ->type_name("DIR");
+  run.add_option("--overlay-driver", o.overlay_driver,
+                 "auto|kernel|fuse-overlayfs: overrides key root.overlay_driver")
+      ->type_name("DRIVER");
+  run.add_option("--volume", o.volume,
+                 "SRC:DST[:ro|rw]: overrides key mount (appends a bind, or a ro-bind with :ro)")
+      ->type_name("SRC:DST[:ro|rw]")
+      ->allow_extra_args(false);
   run.add_option("--seccomp", o.seccomp, "POLICY: overrides key seccomp.policy")
       ->type_name("POLICY");
   run.add_flag("--dry-run", r.dry_run, "Print the resolved plan and run nothing");

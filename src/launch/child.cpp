@@ -10,6 +10,7 @@
 
 #include "launch/init.hpp"
 #include "mount/mount.hpp"
+#include "mount/overlay.hpp"
 #include "net/loopback.hpp"
 #include "sys/syscalls.hpp"
 
@@ -34,7 +35,8 @@ void wait_for_id_maps(Channel &channel) {
 
 void build_root(const plan::SandboxPlan &plan) {
   mount::make_root_propagation(plan.propagation);
-  auto root = mount::bind_new_root(plan.root_source, plan.root_readonly);
+  auto root = plan.overlay.enabled ? mount::overlay_new_root(plan)
+                                   : mount::bind_new_root(plan.root_source, plan.root_readonly);
   for (const auto &op : plan.mounts)
     mount::apply_mount(root.get(), op);
   mount::pivot_into(root.get());

@@ -106,7 +106,8 @@ Supervision supervise(int pidfd, Channel &channel, int signal_fd, bool command_h
 
 } // namespace
 
-int run_sandbox(const plan::SandboxPlan &plan) {
+int run_sandbox(const plan::SandboxPlan &plan,
+                const std::function<void(pid_t child)> &after_id_maps) {
   // Everything that can fail without a child happens before clone.
   std::optional<seccomp::Filter> filter;
   if (plan.seccomp)
@@ -141,6 +142,8 @@ int run_sandbox(const plan::SandboxPlan &plan) {
 
   try {
     ns::write_id_maps(static_cast<pid_t>(pid), plan.ids);
+    if (after_id_maps)
+      after_id_maps(static_cast<pid_t>(pid));
     parent_end.send_maps_ready();
   } catch (Error &e) {
     ::syscall(SYS_pidfd_send_signal, child_pidfd.get(), SIGKILL, nullptr, 0);

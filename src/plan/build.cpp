@@ -8,6 +8,7 @@
 #include <array>
 #include <utility>
 
+#include "image/location.hpp"
 #include "util/error.hpp"
 
 namespace sandbox::plan {
@@ -256,6 +257,69 @@ void add_profile_mount(const profile::MountEntry &m, const HostFacts &host, Sand
   plan.mounts.push_back(std::move(out));
 }
 
+// Resolves overlay_driver = "auto": the kernel's overlayfs when it works in a user namespace
+// here (faster, no daemon), else fuse-overlayfs. Forced drivers that cannot work fail here,
+// before anything starts.
+RootOverlay plan_overlay(const profile::Profile::Root &root, const HostFacts &host,
+                         std::vector<std::string> &notes) {
+  RootOverlay out;
+  if (root.overlay == profile::OverlayMode::none)
+    return out;
+  const std::string where = "root.overlay (" + root.overlay_origin.str() + ")";
+  if (!host.overlay)
+    throw Error::message("internal: overlay facts were not gathered").with_context(where);
+  const auto &facts = *host.overlay;
+  out.enabled = true;
+  out.ephemeral = root.overlay == profile::OverlayMode::ephemeral;
+  out.dir = root.overlay_dir;
+  out.runtime_dir = facts.runtime_dir;
+
+  std::string kernel_problem = facts.kernel_problem;
+  if (kernel_problem.empty() && !out.ephemeral && facts.upper_problem)
+    kernel_problem = facts.upper_problem(out.dir);
+  std::string fuse_problem;
+  if (facts.fuse_overlayfs.empty())
+    fuse_problem = "fuse-overlayfs is not installed";
+  else if (!facts.dev_fuse_problem.empty())
+    fuse_problem = facts.dev_fuse_problem;
+
+  auto driver = root.overlay_driver;
+  if (driver == profile::OverlayDriver::automatic) {
+    if (kernel_problem.empty()) {
+      driver = profile::OverlayDriver::kernel;
+      notes.emplace_back("root.overlay_driver = \"auto\" chose \"kernel\" (overlayfs works in a "
+                         "user namespace on this kernel: no daemon, no FUSE round trips)");
+    } else if (fuse_problem.empty()) {
+      driver = profile::OverlayDriver::fuse;
+      notes.emplace_back("root.overlay_driver = \"auto\" chose \"fuse-overlayfs\" (" +
+                         kernel_problem + ")");
+    } else {
+      throw Error::message("no overlay driver can work here: " + kernel_problem + "; and " +
+                               fuse_problem,
+                           "install fuse-overlayfs (Debian/Ubuntu: apt install fuse-overlayfs) "
+                           "and make /dev/fuse usable, or set root.overlay = \"none\"")
+          .with_context(where);
+    }
+  }
+  if (driver == profile::OverlayDriver::kernel) {
+    if (!kernel_problem.empty())
+      throw Error::message("root.overlay_driver = \"kernel\": " + kernel_problem,
+                           "use overlay_driver = \"fuse-overlayfs\" or \"auto\"")
+          .with_context(where);
+    out.driver = OverlayDriver::kernel;
+  } else {
+    if (!fuse_problem.empty())
+      throw Error::message("root.overlay_driver = \"fuse-overlayfs\": " + fuse_problem,
+                           facts.fuse_overlayfs.empty()
+                               ? "install it (Debian/Ubuntu: apt install fuse-overlayfs)"
+                               : "")
+          .with_context(where);
+    out.driver = OverlayDriver::fuse;
+    out.fuse_program = facts.fuse_overlayfs;
+  }
+  return out;
+}
+
 bool env_name_matches(std::string_view entry, const std::vector<std::string> &patterns) {
   const std::string name(entry.substr(0, entry.find('=')));
   return std::any_of(patterns.begin(), patterns.end(), [&](const std::string &pat) {
@@ -313,10 +377,23 @@ SandboxPlan build_plan(const profile::Profile &p, const HostFacts &host,
                          : Propagation::slave;
   plan.root_source = p.root.source == "host" ? "/" : p.root.source;
   plan.root_readonly = p.root.readonly;
-  if (host.path_kind(plan.root_source) != PathKind::directory)
+  if (p.root.source.starts_with("image:")) {
+    const auto name = p.root.source.substr(6);
+    plan.root_source =
+        image::rootfs_dir(image::store_dir(host.getenv("XDG_DATA_HOME"), host.home), name);
+    if (host.path_kind(plan.root_source) != PathKind::directory)
+      throw Error::message("no image named \"" + name + "\"",
+                           "sandbox image list shows the images; sandbox image import " + name +
+                               " FILE.tar adds one")
+          .with_context("root.source (" + p.root.origin.str() + ")");
+  } else if (host.path_kind(plan.root_source) != PathKind::directory) {
     throw Error::from_errno(ENOTDIR, "root", plan.root_source)
         .with_context("root.source (" + p.root.origin.str() + ")")
-        .with_hint("root.source must be \"host\" or an existing directory");
+        .with_hint("root.source must be \"host\", \"image:NAME\" or an existing directory");
+  }
+  plan.overlay = plan_overlay(p.root, host, plan.notes);
+  if (plan.overlay.enabled)
+    plan.root_readonly = false; // the point of the overlay; the source itself is never written
 
   add_builtin_proc_and_dev(p, plan.new_pid, plan);
   for (const auto &m : p.mounts)

@@ -81,8 +81,15 @@ std::string describe_plan(const SandboxPlan &p) {
     line("id maps (" + p.ids.newuidmap + ", " + p.ids.newgidmap + "): uid_map [" +
          ranges_text(p.ids.uid) + "], gid_map [" + ranges_text(p.ids.gid) + "]");
   line(std::string("make / ") + (p.propagation == Propagation::slave ? "rslave" : "rprivate"));
-  line("bind " + p.root_source + " as the new root (recursive" +
-       (p.root_readonly ? ", read-only)" : ")"));
+  if (!p.overlay.enabled)
+    line("bind " + p.root_source + " as the new root (recursive" +
+         (p.root_readonly ? ", read-only)" : ")"));
+  else
+    line(std::string(p.overlay.ephemeral ? "ephemeral" : "persistent") + " overlay (" +
+         (p.overlay.driver == OverlayDriver::kernel ? "kernel overlayfs"
+                                                    : "fuse-overlayfs " + p.overlay.fuse_program) +
+         ") over " + p.root_source + " as the new root" +
+         (p.overlay.ephemeral ? "" : ", changes kept in " + p.overlay.dir + "/upper"));
   for (const auto &m : p.mounts) {
     std::string text = std::string(kind_name(m.kind)) + " ";
     if (m.kind == MountKind::bind)

@@ -34,6 +34,18 @@ struct HostFacts {
   std::string newgidmap;
   std::function<PathKind(const std::string &)> path_kind;
 
+  // Filled by gather_overlay_facts(), only for profiles with an overlay or an image root.
+  struct Overlay {
+    std::string kernel_problem;   // why kernel overlayfs cannot work here; empty when it can
+    std::string fuse_overlayfs;   // absolute path, empty when not installed
+    std::string dev_fuse_problem; // why /dev/fuse cannot be used; empty when it can
+    std::string runtime_dir;      // $XDG_RUNTIME_DIR when usable, else /tmp
+    // Why the kernel cannot put an upper layer in this directory (it is itself on overlayfs
+    // or FUSE); empty when it can. Asked for root.overlay_dir.
+    std::function<std::string(const std::string &)> upper_problem;
+  };
+  std::optional<Overlay> overlay;
+
   [[nodiscard]] std::optional<std::string_view> getenv(std::string_view name) const;
 };
 
@@ -41,6 +53,8 @@ HostFacts gather_host_facts();
 // Reads /etc/subuid, /etc/subgid and looks for newuidmap/newgidmap: only for profiles whose id
 // map may need them, since it costs every start-up.
 void gather_subid_facts(HostFacts &facts);
+// Kernel overlayfs support, fuse-overlayfs and /dev/fuse: only for overlay or image roots.
+void gather_overlay_facts(HostFacts &facts);
 
 // Parses /etc/subuid-style text: "name-or-uid:start:count" lines for this user.
 std::vector<SubidRange> parse_subid_file(std::string_view text, std::string_view user,

@@ -71,6 +71,21 @@ struct Rlimit {
 
 enum class Propagation { slave, private_ };
 
+enum class OverlayDriver { kernel, fuse };
+
+// A copy-on-write layer over root_source (mount/overlay*.cpp). With the kernel driver the child
+// mounts it itself; with fuse-overlayfs the launcher runs the daemon outside the sandbox's pid
+// namespace and hands the mount over at fuse_mountpoint.
+struct RootOverlay {
+  bool enabled = false;
+  bool ephemeral = true; // upper layer on a tmpfs (kernel) or a temporary directory (fuse)
+  OverlayDriver driver = OverlayDriver::kernel;
+  std::string dir;             // persistent: upper/ and work/ are created in it
+  std::string fuse_program;    // fuse: absolute path of fuse-overlayfs
+  std::string runtime_dir;     // fuse: parent of the launcher's temporary directory
+  std::string fuse_mountpoint; // fuse: set by the launcher before clone, never by the plan
+};
+
 struct SandboxPlan {
   IdMaps ids;
   bool new_pid = true;
@@ -82,6 +97,7 @@ struct SandboxPlan {
   Propagation propagation = Propagation::slave;
   std::string root_source = "/"; // host directory that becomes /
   bool root_readonly = true;
+  RootOverlay overlay;
   std::vector<MountOp> mounts;             // in order, after the root, before pivot_root
   std::vector<std::string> readonly_paths; // after pivot_root
   std::vector<std::string> masked_paths;   // after pivot_root

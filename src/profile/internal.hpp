@@ -151,6 +151,10 @@ void build_mounts(Checker &check, const toml::node &node, std::vector<MountEntry
 std::span<const std::string_view> mount_type_names();
 std::span<const std::string_view> id_map_method_names();
 std::span<const std::string_view> root_propagation_names();
+std::span<const std::string_view> overlay_mode_names();
+std::span<const std::string_view> overlay_driver_names();
+// "image:NAME": the name when `source` names an image, nullopt otherwise.
+std::optional<std::string_view> image_name_of(std::string_view source);
 std::span<const std::string_view> dev_mode_names();
 std::span<const std::string_view> network_mode_names();
 

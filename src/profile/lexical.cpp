@@ -230,4 +230,11 @@ std::optional<IdSpec> parse_id_text(std::string_view text) {
   return IdSpec{false, static_cast<std::uint32_t>(value)};
 }
 
+std::optional<std::string_view> image_name_of(std::string_view source) {
+  constexpr std::string_view prefix = "image:";
+  if (!source.starts_with(prefix))
+    return std::nullopt;
+  return source.substr(prefix.size());
+}
+
 } // namespace sandbox::profile::detail

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "image/location.hpp"
 #include "profile/internal.hpp"
 
 namespace sandbox::profile {
@@ -38,6 +39,33 @@ public:
     // Without ":DST" the destination is the source: one error is enough.
     const bool ok_dest = colon == std::string::npos || check_path(flag, "destination", dest);
     if (!ok_source || !ok_dest)
+      return;
+    MountEntry m;
+    m.type = type;
+    m.source = source;
+    m.dest = dest;
+    m.origin = Origin{std::string(flag), 0, 0};
+    p.mounts.push_back(std::move(m));
+  }
+
+  // SRC:DST[:ro|rw], docker's short form: both paths are required, rw is the default.
+  void add_volume(Profile &p, const std::string &arg) {
+    constexpr std::string_view flag = "--volume";
+    std::string rest = arg;
+    auto type = MountType::bind;
+    if (rest.ends_with(":ro") || rest.ends_with(":rw")) {
+      type = rest.ends_with(":ro") ? MountType::ro_bind : MountType::bind;
+      rest.resize(rest.size() - 3);
+    }
+    const auto colon = rest.find(':');
+    if (colon == std::string::npos || rest.find(':', colon + 1) != std::string::npos) {
+      error(flag, "expected SRC:DST[:ro|rw], got " + quote(arg));
+      return;
+    }
+    const std::string source = rest.substr(0, colon);
+    const std::string dest = rest.substr(colon + 1);
+    const bool ok_source = check_path(flag, "source", source);
+    if (!check_path(flag, "destination", dest) || !ok_source)
       return;
     MountEntry m;
     m.type = type;
@@ -80,10 +108,38 @@ void apply_overrides(Profile &p, const Overrides &o, Diagnostics &diags) {
   if (o.root) {
     if (*o.root == "host")
       p.root.source = "host";
-    else if (apply.check_path("--root", "directory", *o.root))
+    else if (auto image = detail::image_name_of(*o.root)) {
+      if (image::is_valid_name(*image))
+        p.root.source = *o.root;
+      else
+        apply.error("--root", "expected image:NAME with NAME made of letters, digits, '.', '_' "
+                              "and '-', got " +
+                                  quote(*o.root));
+    } else if (apply.check_path("--root", "directory", *o.root))
       p.root.source = *o.root;
     p.root.origin = Origin{"--root", 0, 0};
   }
+  if (o.overlay) {
+    // A directory means "persistent, kept there"; the two words pick the mode alone.
+    if (*o.overlay == "ephemeral" || *o.overlay == "none") {
+      p.root.overlay = *parse_overlay_mode(*o.overlay);
+      p.root.overlay_dir.clear();
+    } else if (apply.check_path("--overlay", "directory", *o.overlay)) {
+      p.root.overlay = OverlayMode::persistent;
+      p.root.overlay_dir = *o.overlay;
+    }
+    p.root.overlay_origin = Origin{"--overlay", 0, 0};
+  }
+  if (o.overlay_driver) {
+    if (auto driver = parse_overlay_driver(*o.overlay_driver))
+      p.root.overlay_driver = *driver;
+    else
+      apply.error("--overlay-driver", "expected one of \"auto\", \"kernel\", "
+                                      "\"fuse-overlayfs\", got " +
+                                          quote(*o.overlay_driver));
+  }
+  for (const auto &arg : o.volume)
+    apply.add_volume(p, arg);
   for (const auto &arg : o.bind)
     apply.add_bind(p, "--bind", MountType::bind, arg);
   for (const auto &arg : o.ro_bind)

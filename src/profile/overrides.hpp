@@ -24,7 +24,10 @@ struct Overrides {
   std::optional<std::string> gid;      // --gid N|self         user.gid
   std::vector<std::string>
       share; // --share net|pid|ipc|uts|cgroup  namespaces.X = false / network.mode = "host"
-  std::optional<std::string> root;    // --root DIR           root.source
+  std::optional<std::string> root;    // --root DIR|image:NAME  root.source
+  std::optional<std::string> overlay; // --overlay DIR|ephemeral|none  root.overlay (+ overlay_dir)
+  std::optional<std::string> overlay_driver; // --overlay-driver D  root.overlay_driver
+  std::vector<std::string> volume; // --volume SRC:DST[:ro|rw]  appends a bind or ro-bind
   std::optional<std::string> seccomp; // --seccomp POLICY    seccomp.policy
 };
 

@@ -118,6 +118,10 @@ std::string render_profile(const Profile &p) {
   out << "source = " << quote_expanded(p.root.source) << "\n";
   out << "readonly = " << bool_text(p.root.readonly) << "\n";
   out << "propagation = " << quote(to_string(p.root.propagation)) << "\n";
+  out << "overlay = " << quote(to_string(p.root.overlay)) << "\n";
+  if (!p.root.overlay_dir.empty())
+    out << "overlay_dir = " << quote_expanded(p.root.overlay_dir) << "\n";
+  out << "overlay_driver = " << quote(to_string(p.root.overlay_driver)) << "\n";
 
   for (const auto &m : p.mounts)
     render_mount(out, m);

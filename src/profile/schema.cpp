@@ -22,6 +22,16 @@ constexpr Table<RootPropagation, 2> k_root_propagations{{
     {RootPropagation::slave, "slave"},
     {RootPropagation::private_, "private"},
 }};
+constexpr Table<OverlayMode, 3> k_overlay_modes{{
+    {OverlayMode::none, "none"},
+    {OverlayMode::ephemeral, "ephemeral"},
+    {OverlayMode::persistent, "persistent"},
+}};
+constexpr Table<OverlayDriver, 3> k_overlay_drivers{{
+    {OverlayDriver::automatic, "auto"},
+    {OverlayDriver::kernel, "kernel"},
+    {OverlayDriver::fuse, "fuse-overlayfs"},
+}};
 constexpr Table<DevMode, 3> k_dev_modes{{
     {DevMode::minimal, "minimal"},
     {DevMode::host, "host"},
@@ -71,6 +81,8 @@ constexpr std::array<std::string_view, N> names_of(const Table<Enum, N> &table) 
 
 constexpr auto k_id_map_method_names = names_of(k_id_map_methods);
 constexpr auto k_root_propagation_names = names_of(k_root_propagations);
+constexpr auto k_overlay_mode_names = names_of(k_overlay_modes);
+constexpr auto k_overlay_driver_names = names_of(k_overlay_drivers);
 constexpr auto k_dev_mode_names = names_of(k_dev_modes);
 constexpr auto k_network_mode_names = names_of(k_network_modes);
 constexpr auto k_mount_type_names = names_of(k_mount_types);
@@ -92,6 +104,12 @@ std::string_view to_string(IdMapMethod v) {
 std::string_view to_string(RootPropagation v) {
   return name_of(k_root_propagations, v);
 }
+std::string_view to_string(OverlayMode v) {
+  return name_of(k_overlay_modes, v);
+}
+std::string_view to_string(OverlayDriver v) {
+  return name_of(k_overlay_drivers, v);
+}
 std::string_view to_string(DevMode v) {
   return name_of(k_dev_modes, v);
 }
@@ -107,6 +125,12 @@ std::optional<IdMapMethod> parse_id_map_method(std::string_view s) {
 }
 std::optional<RootPropagation> parse_root_propagation(std::string_view s) {
   return parse_in(k_root_propagations, s);
+}
+std::optional<OverlayMode> parse_overlay_mode(std::string_view s) {
+  return parse_in(k_overlay_modes, s);
+}
+std::optional<OverlayDriver> parse_overlay_driver(std::string_view s) {
+  return parse_in(k_overlay_drivers, s);
 }
 std::optional<DevMode> parse_dev_mode(std::string_view s) {
   return parse_in(k_dev_modes, s);
@@ -127,6 +151,12 @@ std::span<const std::string_view> id_map_method_names() {
 }
 std::span<const std::string_view> root_propagation_names() {
   return k_root_propagation_names;
+}
+std::span<const std::string_view> overlay_mode_names() {
+  return k_overlay_mode_names;
+}
+std::span<const std::string_view> overlay_driver_names() {
+  return k_overlay_driver_names;
 }
 std::span<const std::string_view> dev_mode_names() {
   return k_dev_mode_names;

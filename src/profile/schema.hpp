@@ -29,6 +29,8 @@ struct Origin {
 
 enum class IdMapMethod { automatic, single, subids };
 enum class RootPropagation { slave, private_ };
+enum class OverlayMode { none, ephemeral, persistent };
+enum class OverlayDriver { automatic, kernel, fuse };
 enum class DevMode { minimal, host, none };
 enum class NetworkMode { none, host };
 enum class MountType {
@@ -102,10 +104,16 @@ struct Profile {
   } namespaces;
 
   struct Root {
-    std::string source = "host"; // "host" (the host's /) or an absolute directory
-    bool readonly = true;
+    std::string source = "host"; // "host" (the host's /), an absolute directory or "image:NAME"
+    bool readonly = true;        // without an overlay; an overlay root is always writable
     RootPropagation propagation = RootPropagation::slave;
+    // A copy-on-write layer over the source: "ephemeral" changes vanish at exit, "persistent"
+    // ones land in overlay_dir/upper (overlay_dir/work is the driver's scratch space).
+    OverlayMode overlay = OverlayMode::none;
+    std::string overlay_dir;
+    OverlayDriver overlay_driver = OverlayDriver::automatic;
     Origin origin;
+    Origin overlay_origin;
     friend bool operator==(const Root &, const Root &) = default;
   } root;
 
@@ -154,11 +162,15 @@ struct Profile {
 // Enum <-> TOML spelling, shared by the loader, the renderer and --dry-run.
 std::string_view to_string(IdMapMethod);
 std::string_view to_string(RootPropagation);
+std::string_view to_string(OverlayMode);
+std::string_view to_string(OverlayDriver);
 std::string_view to_string(DevMode);
 std::string_view to_string(NetworkMode);
 std::string_view to_string(MountType);
 std::optional<IdMapMethod> parse_id_map_method(std::string_view);
 std::optional<RootPropagation> parse_root_propagation(std::string_view);
+std::optional<OverlayMode> parse_overlay_mode(std::string_view);
+std::optional<OverlayDriver> parse_overlay_driver(std::string_view);
 std::optional<DevMode> parse_dev_mode(std::string_view);
 std::optional<NetworkMode> parse_network_mode(std::string_view);
 std::optional<MountType> parse_mount_type(std::string_view);

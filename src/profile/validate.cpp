@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Typed conversion of the merged profile table. Every problem is reported (never just the
 // first), each at the file:line:col of the node it is about.
+#include "image/location.hpp"
 #include "profile/internal.hpp"
 
 #include <algorithm>
@@ -21,7 +22,8 @@ constexpr std::array<std::string_view, 3> k_profile_keys{"description", "extends
 constexpr std::array<std::string_view, 3> k_user_keys{"uid", "gid", "map"};
 constexpr std::array<std::string_view, 4> k_namespace_keys{"pid", "ipc", "uts", "cgroup"};
 constexpr std::array<std::string_view, 1> k_network_keys{"mode"};
-constexpr std::array<std::string_view, 3> k_root_keys{"source", "readonly", "propagation"};
+constexpr std::array<std::string_view, 6> k_root_keys{"source",  "readonly",    "propagation",
+                                                      "overlay", "overlay_dir", "overlay_driver"};
 constexpr std::array<std::string_view, 8> k_mount_keys{"type",    "source", "dest", "optional",
                                                        "options", "size",   "mode", "content"};
 constexpr std::array<std::string_view, 2> k_filesystem_keys{"mask", "readonly"};
@@ -138,10 +140,19 @@ void build_root(Checker &check, const toml::table &t, Profile::Root &out) {
   if (const auto *n = t.get("source")) {
     out.origin = origin_of(*n);
     if (auto text = check.string(*n, "root.source")) {
-      if (*text == "host")
+      if (*text == "host") {
         out.source = "host";
-      else if (auto p = check.path(*n, "root.source"))
+      } else if (auto image = image_name_of(*text)) {
+        if (image::is_valid_name(*image))
+          out.source = *text;
+        else
+          check.error(*n, "root.source",
+                      "expected \"image:NAME\" with NAME made of letters, digits, '.', '_' and "
+                      "'-', got " +
+                          quote(*text));
+      } else if (auto p = check.path(*n, "root.source")) {
         out.source = *p;
+      }
     }
   }
   if (const auto *n = t.get("readonly"))
@@ -151,6 +162,27 @@ void build_root(Checker &check, const toml::table &t, Profile::Root &out) {
     if (auto v = check.enumeration(*n, "root.propagation", parse_root_propagation,
                                    root_propagation_names()))
       out.propagation = *v;
+  if (const auto *n = t.get("overlay")) {
+    out.overlay_origin = origin_of(*n);
+    if (auto v = check.enumeration(*n, "root.overlay", parse_overlay_mode, overlay_mode_names()))
+      out.overlay = *v;
+  }
+  if (const auto *n = t.get("overlay_dir"))
+    if (auto p = check.path(*n, "root.overlay_dir"))
+      out.overlay_dir = *p;
+  if (const auto *n = t.get("overlay_driver"))
+    if (auto v = check.enumeration(*n, "root.overlay_driver", parse_overlay_driver,
+                                   overlay_driver_names()))
+      out.overlay_driver = *v;
+  // Both keys may come from different files of an `extends` chain: checked on the merged table.
+  if (out.overlay == OverlayMode::persistent && out.overlay_dir.empty()) {
+    if (const auto *n = t.get("overlay"))
+      check.error(*n, "root.overlay",
+                  "\"persistent\" needs root.overlay_dir, the directory that keeps the changes");
+  } else if (out.overlay != OverlayMode::persistent && !out.overlay_dir.empty()) {
+    check.error(*t.get("overlay_dir"), "root.overlay_dir",
+                "only meaningful with root.overlay = \"persistent\"");
+  }
 }
 
 void build_dev(Checker &check, const toml::table &t, Profile::Dev &out) {
