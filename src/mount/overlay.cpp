@@ -379,9 +379,9 @@ void bind_pseudo_mounts(int root, const std::string &source) {
   const std::string lower = real.data();
   std::vector<std::string> done;
   for (const auto &m : read_mountinfo()) {
-    const bool pseudo = std::find(k_pseudo_fs.begin(), k_pseudo_fs.end(), m.fstype) !=
-                            k_pseudo_fs.end() ||
-                        m.fstype.starts_with("fuse");
+    const bool pseudo =
+        std::find(k_pseudo_fs.begin(), k_pseudo_fs.end(), m.fstype) != k_pseudo_fs.end() ||
+        m.fstype.starts_with("fuse");
     if (!pseudo || !is_under(m.path, lower) ||
         std::any_of(done.begin(), done.end(),
                     [&](const std::string &d) { return d == m.path || is_under(m.path, d); }))

@@ -160,7 +160,9 @@ FuseOverlay::FuseOverlay(const plan::SandboxPlan &plan) : m_plan(plan) {
   }
 }
 
-FuseOverlay::~FuseOverlay() { stop(); }
+FuseOverlay::~FuseOverlay() {
+  stop();
+}
 
 void FuseOverlay::start(pid_t child) {
   auto user_ns = sys::open_path("/proc/" + std::to_string(child) + "/ns/user", O_RDONLY);

@@ -27,8 +27,8 @@ struct Overrides {
   std::optional<std::string> root;    // --root DIR|image:NAME  root.source
   std::optional<std::string> overlay; // --overlay DIR|ephemeral|none  root.overlay (+ overlay_dir)
   std::optional<std::string> overlay_driver; // --overlay-driver D  root.overlay_driver
-  std::vector<std::string> volume; // --volume SRC:DST[:ro|rw]  appends a bind or ro-bind
-  std::optional<std::string> seccomp; // --seccomp POLICY    seccomp.policy
+  std::vector<std::string> volume;           // --volume SRC:DST[:ro|rw]  appends a bind or ro-bind
+  std::optional<std::string> seccomp;        // --seccomp POLICY    seccomp.policy
 };
 
 // Applies `o` to `p`. Bad values (a relative --tmpfs, --share foo, --uid -1) are reported in

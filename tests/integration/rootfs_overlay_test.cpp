@@ -33,7 +33,9 @@ std::string make_busybox_root(const std::string &dir, const User &user) {
   return root;
 }
 
-bool busybox_available() { return access("/bin/busybox", X_OK) == 0; }
+bool busybox_available() {
+  return access("/bin/busybox", X_OK) == 0;
+}
 
 } // namespace
 
@@ -49,8 +51,8 @@ protected:
 
 TEST_P(Overlay, EphemeralWriteToUsrStaysInside) {
   const std::string target = "/usr/" + marker();
-  RunResult r = sandbox(run_args({"--overlay", "ephemeral"},
-                                 "echo inside > " + target + " && cat " + target));
+  RunResult r = sandbox(
+      run_args({"--overlay", "ephemeral"}, "echo inside > " + target + " && cat " + target));
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "inside\n") << r;
   EXPECT_FALSE(fs::exists(target)) << target << " reached the host";
@@ -64,8 +66,8 @@ TEST_P(Overlay, PersistentOverlayKeepsChangesForTheNextRun) {
     GTEST_SKIP() << "busybox-static is not installed";
   const std::string lower = make_busybox_root(aux() + "/img", user());
   const std::string dir = aux() + "/state";
-  RunResult first = sandbox(run_args({"--root", lower, "--overlay", dir},
-                                     "echo kept > /etc/new && rm /etc/victim"));
+  RunResult first = sandbox(
+      run_args({"--root", lower, "--overlay", dir}, "echo kept > /etc/new && rm /etc/victim"));
   ASSERT_EQ(first.exit_code, 0) << first;
   RunResult second =
       sandbox(run_args({"--root", lower, "--overlay", dir}, "cat /etc/new; test -e /etc/victim"));
@@ -101,15 +103,15 @@ TEST_P(Overlay, PlantedSymlinkDoesNotRedirectABindMount) {
   // Run 1 plants /mnt/evil -> /etc in the upper layer; run 2 binds a volume through it.
   RunResult plant =
       sandbox(run_args({"--root", lower, "--overlay", dir}, "ln -s /etc /mnt/evil || "
-                                                             "busybox ln -s /etc /mnt/evil"));
+                                                            "busybox ln -s /etc /mnt/evil"));
   ASSERT_EQ(plant.exit_code, 0) << plant;
   const std::string src = aux() + "/vol";
   fs::create_directories(src);
   write_file_as(src + "/payload", "payload\n", user());
   const std::string host_target = "/etc/sbx-" + marker();
-  RunResult r = sandbox(run_args({"--root", lower, "--overlay", dir, "--volume",
-                                  src + ":/mnt/evil/sbx-" + marker() + ":ro"},
-                                 "cat /etc/sbx-" + marker() + "/payload"));
+  RunResult r = sandbox(run_args(
+      {"--root", lower, "--overlay", dir, "--volume", src + ":/mnt/evil/sbx-" + marker() + ":ro"},
+      "cat /etc/sbx-" + marker() + "/payload"));
   // Either the mount lands inside the sandbox's own /etc, or it is refused: never the host's.
   EXPECT_FALSE(fs::exists(host_target)) << host_target << " was created on the host";
   if (r.exit_code == 0) {
@@ -119,8 +121,8 @@ TEST_P(Overlay, PlantedSymlinkDoesNotRedirectABindMount) {
 
 TEST_P(Overlay, NothingLeftBehindWhenTheCommandIsKilled) {
   HostSnapshot before = HostSnapshot::take(user());
-  RunResult r = sandbox(run_args({"--overlay", "ephemeral"},
-                                 "echo x > /usr/" + marker() + "; kill -9 $$"));
+  RunResult r =
+      sandbox(run_args({"--overlay", "ephemeral"}, "echo x > /usr/" + marker() + "; kill -9 $$"));
   EXPECT_EQ(r.exit_code, 128 + 9) << r;
   EXPECT_TRUE(wait_no_processes(user().uid, "fuse-overlayfs", std::chrono::seconds(5)))
       << "a fuse-overlayfs daemon outlived the sandbox";
