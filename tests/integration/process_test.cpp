@@ -276,3 +276,31 @@ TEST_F(Process_, SuccessfulRunLeavesNothingBehind) {
   expect_nothing_left_behind(before, user(), marker());
   EXPECT_EQ(list_home(), home_before) << "the run left something in the real home";
 }
+
+TEST_F(Process_, CommandExitEndsTheSandboxDespiteBackgroundProcesses) {
+  // The command exits 7, leaving a daemonized child inside: `sandbox run` returns 7 at once
+  // (it does not wait for the daemon) and the daemon dies with the pid namespace.
+  RunOptions o;
+  o.timeout = std::chrono::seconds(20);
+  RunResult r = sandbox({"run", "--", "/bin/sh", "-c",
+                         probe_bin() + " daemon 1000 " + marker() + " >/dev/null; exit 7"},
+                        o);
+  EXPECT_EQ(r.exit_code, 7) << r;
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_TRUE(wait_no_processes(user().uid, marker(), std::chrono::seconds(3)))
+      << "the daemon survived the sandbox";
+}
+
+TEST_F(Process_, ClosedStdinIsNotReusedByTheLauncher) {
+  // A launcher started with fd 0 closed must not hand one of its own fds (the sync socket,
+  // a pidfd) to the command as stdin.
+  RunOptions o;
+  o.close_stdin = true;
+  Facts f = facts({}, o);
+  EXPECT_EQ(f["fds"], "0,1,2") << "fd.0=" << f["fd.0"];
+  const std::string fd0 = f["fd.0"];
+  EXPECT_TRUE(fd0 == "/dev/null" || fd0 == "<missing fd.0>" || fd0.rfind("pipe:", 0) == 0)
+      << "fd 0 inside is " << fd0;
+  EXPECT_EQ(fd0.find("socket:"), std::string::npos) << fd0;
+  EXPECT_EQ(fd0.find("anon_inode"), std::string::npos) << fd0;
+}

@@ -65,6 +65,7 @@ struct ChildPlan {
   std::vector<std::string> envp;
   std::string cwd;
   std::vector<std::string> leak_paths;
+  bool close_stdin = false;
   bool drop = false;
   uid_t uid = 0;
   gid_t gid = 0;
@@ -117,6 +118,8 @@ struct ChildPlan {
     if (fd < 0)
       child_fail("open leak path", errno);
   }
+  if (plan.close_stdin)
+    close(0);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -392,6 +395,7 @@ Process::Process(std::vector<std::string> args, RunOptions opts) {
     plan.cwd = opts.cwd;
   }
   plan.leak_paths = opts.leak_paths;
+  plan.close_stdin = opts.close_stdin;
   plan.envp = {"HOME=" + u.home,
                "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
                "USER=" + u.name,

@@ -79,6 +79,7 @@ struct RunOptions {
   std::string cwd;                   // "" = a fresh temp dir owned by the user (removed after)
   std::vector<std::string> env;      // extra "K=V" on top of the clean environment
   std::string stdin_data;            // empty: stdin is /dev/null
+  bool close_stdin = false;          // start with fd 0 CLOSED (not /dev/null)
   std::vector<std::string> leak_paths; // opened WITHOUT O_CLOEXEC in the child (fds 3, 4, ...)
   bool raw = false;                  // args is a full command line; do not prepend the sandbox
   bool expect_timeout = false;       // do not ADD_FAILURE on timeout
