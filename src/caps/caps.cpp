@@ -26,7 +26,9 @@ void drop_capabilities(const std::vector<std::string> &keep) {
       throw Error::message("unknown capability " + name);
     kept.push_back(value);
   }
-  auto is_kept = [&](cap_value_t c) { return std::find(kept.begin(), kept.end(), c) != kept.end(); };
+  auto is_kept = [&](cap_value_t c) {
+    return std::find(kept.begin(), kept.end(), c) != kept.end();
+  };
 
   // Securebits and the bounding set need CAP_SETPCAP, so they go first.
   if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_KEEP_CAPS_LOCKED |

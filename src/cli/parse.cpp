@@ -17,16 +17,22 @@ constexpr const char *k_description =
 
 void add_run_options(CLI::App &run, RunRequest &r) {
   auto &o = r.overrides;
-  run.add_option("profile", r.profile,
-                 "Profile name or path (default: the built-in \"default\")");
+  run.add_option("profile", r.profile, "Profile name or path (default: the built-in \"default\")");
   run.add_option("--bind", o.bind, "SRC[:DST]: overrides key mount (appends a bind)")
-      ->type_name("SRC[:DST]");
+      ->type_name("SRC[:DST]")
+      ->allow_extra_args(false);
   run.add_option("--ro-bind", o.ro_bind, "SRC[:DST]: overrides key mount (appends a ro-bind)")
-      ->type_name("SRC[:DST]");
+      ->type_name("SRC[:DST]")
+      ->allow_extra_args(false);
   run.add_option("--tmpfs", o.tmpfs, "DST: overrides key mount (appends a tmpfs)")
-      ->type_name("DST");
-  run.add_option("--setenv", o.setenv, "K=V: overrides key process.env.set")->type_name("K=V");
-  run.add_option("--unsetenv", o.unsetenv, "K: overrides key process.env.unset")->type_name("K");
+      ->type_name("DST")
+      ->allow_extra_args(false);
+  run.add_option("--setenv", o.setenv, "K=V: overrides key process.env.set")
+      ->type_name("K=V")
+      ->allow_extra_args(false);
+  run.add_option("--unsetenv", o.unsetenv, "K: overrides key process.env.unset")
+      ->type_name("K")
+      ->allow_extra_args(false);
   run.add_option("--chdir", o.chdir, "DIR: overrides key process.cwd")->type_name("DIR");
   run.add_option("--hostname", o.hostname, "NAME: overrides key process.hostname")
       ->type_name("NAME");
@@ -34,7 +40,8 @@ void add_run_options(CLI::App &run, RunRequest &r) {
   run.add_option("--gid", o.gid, "N|self: overrides key user.gid")->type_name("N|self");
   run.add_option("--share", o.share,
                  "net|pid|ipc|uts|cgroup: overrides key network.mode (net) or namespaces.X")
-      ->type_name("NS");
+      ->type_name("NS")
+      ->allow_extra_args(false);
   run.add_option("--root", o.root, "DIR|host: overrides key root.source")->type_name("DIR");
   run.add_option("--seccomp", o.seccomp, "POLICY: overrides key seccomp.policy")
       ->type_name("POLICY");
@@ -61,7 +68,8 @@ Request parse_args(const std::vector<std::string> &args) {
   bool version = false;
   app.add_flag("--version", version, "Print the version");
 
-  auto *run = app.add_subcommand("run", "Run CMD in a sandbox: sandbox run [OPTIONS] [PROFILE] -- CMD [ARGS...]");
+  auto *run = app.add_subcommand(
+      "run", "Run CMD in a sandbox: sandbox run [OPTIONS] [PROFILE] -- CMD [ARGS...]");
   add_run_options(*run, req.run);
 
   auto *profile_cmd = app.add_subcommand("profile", "Check or show profiles");

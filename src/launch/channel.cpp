@@ -15,7 +15,9 @@ constexpr char k_maps_ready = 'M';
 constexpr char k_failure = 'F';
 constexpr size_t k_max_message = 8192;
 
-void put_int(std::string &out, int v) { out.append(reinterpret_cast<const char *>(&v), sizeof v); }
+void put_int(std::string &out, int v) {
+  out.append(reinterpret_cast<const char *>(&v), sizeof v);
+}
 int get_int(std::string_view &in) {
   int v = 0;
   if (in.size() >= sizeof v) {
@@ -58,7 +60,9 @@ void Channel::send_failure(const Error &error, int exit_code) noexcept {
       msg.resize(k_max_message);
     (void)send(m_fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL);
   } catch (...) {
-    const char fallback[1 + 2 * sizeof(int)] = {k_failure};
+    // Out of memory while describing the failure: still a failure, with its exit code.
+    char fallback[1 + 2 * sizeof(int)] = {k_failure};
+    std::memcpy(fallback + 1, &exit_code, sizeof exit_code);
     (void)send(m_fd.get(), fallback, sizeof fallback, MSG_NOSIGNAL);
   }
 }
@@ -83,6 +87,8 @@ Channel::Message Channel::receive() {
   }
   m.kind = Kind::failure;
   m.exit_code = get_int(in);
+  if (m.exit_code == 0)
+    m.exit_code = 125; // a failure never reads as success
   const int err = get_int(in);
   std::string context = get_string(in), op = get_string(in), path = get_string(in),
               path2 = get_string(in), text = get_string(in), hint = get_string(in);

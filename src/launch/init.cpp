@@ -153,7 +153,10 @@ void run_init(const plan::SandboxPlan &plan, Channel &channel, const seccomp::Fi
     if (sigwaitinfo(&waited, &info) < 0)
       continue;
     if (info.si_signo != SIGCHLD) {
-      kill(command, info.si_signo);
+      // Pid 1 shares the launcher's process group, so a terminal's ^C (SI_KERNEL) reaches it
+      // directly as well as through the launcher: only the launcher's copy is passed on.
+      if (info.si_code != SI_KERNEL)
+        kill(command, info.si_signo);
       continue;
     }
     int status = 0;

@@ -58,7 +58,7 @@ struct Supervision {
 
 // Waits for the child while forwarding signals; the channel reports a setup or exec failure
 // (or EOF once the command is exec'd).
-Supervision supervise(int pidfd, Channel &channel, int signal_fd) {
+Supervision supervise(int pidfd, Channel &channel, int signal_fd, bool command_has_own_session) {
   Supervision result;
   bool channel_open = true;
   for (;;) {
@@ -78,7 +78,11 @@ Supervision supervise(int pidfd, Channel &channel, int signal_fd) {
     }
     if ((fds[1].revents & POLLIN) != 0) {
       signalfd_siginfo si{};
-      if (read(signal_fd, &si, sizeof si) == sizeof si)
+      // A signal from the terminal (SI_KERNEL: ^C, ^\, hangup) already reached its whole
+      // foreground process group, the command included, unless the command has a session
+      // of its own; forwarding it too would deliver it twice.
+      if (read(signal_fd, &si, sizeof si) == sizeof si &&
+          (command_has_own_session || si.ssi_code != SI_KERNEL))
         ::syscall(SYS_pidfd_send_signal, pidfd, static_cast<int>(si.ssi_signo), nullptr, 0);
     }
     if ((fds[0].revents & POLLIN) != 0) {
@@ -146,7 +150,7 @@ int run_sandbox(const plan::SandboxPlan &plan) {
     throw;
   }
 
-  auto result = supervise(child_pidfd.get(), parent_end, signal_fd.get());
+  auto result = supervise(child_pidfd.get(), parent_end, signal_fd.get(), plan.new_session);
   sigprocmask(SIG_SETMASK, &old_mask, nullptr);
   if (result.failure) {
     std::fprintf(stderr, "sandbox: %s\n", result.failure->error->line().c_str());

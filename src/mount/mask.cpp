@@ -19,10 +19,10 @@ void remount_readonly(const std::vector<std::string> &paths) {
       continue; // nothing there to protect
     // A read-only clone stacked on the path works whether or not it is a mount point, and
     // the command (without CAP_SYS_ADMIN) cannot unmount it.
-    auto tree = sys::open_tree(target.get(), "", OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH,
-                               path);
-    sys::mount_setattr(tree.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0,
-                       0, true, path);
+    auto tree =
+        sys::open_tree(target.get(), "", OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH, path);
+    sys::mount_setattr(tree.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, 0,
+                       true, path);
     sys::move_mount(tree.get(), target.get(), path);
   }
 }
@@ -48,8 +48,8 @@ void mask_paths(const std::vector<std::string> &paths) {
     struct stat st {};
     if (fstat(target.get(), &st) != 0)
       sys::throw_errno("stat", path);
-    auto clone = sys::open_tree(masks.get(), S_ISDIR(st.st_mode) ? "dir" : "file",
-                                OPEN_TREE_CLONE, path);
+    auto clone =
+        sys::open_tree(masks.get(), S_ISDIR(st.st_mode) ? "dir" : "file", OPEN_TREE_CLONE, path);
     sys::move_mount(clone.get(), target.get(), path);
   }
 }

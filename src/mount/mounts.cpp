@@ -102,6 +102,9 @@ void make_file(int root, const plan::MountOp &op) {
   auto parent_fd = ensure_directory(root, parent);
   auto fd = sys::open_at(parent_fd.get(), name, O_CREAT | O_TRUNC | O_WRONLY | O_NOFOLLOW,
                          static_cast<mode_t>(op.mode));
+  // Explicitly: open's mode is filtered by the umask and ignored for an existing file.
+  if (fchmod(fd.get(), static_cast<mode_t>(op.mode)) != 0)
+    sys::throw_errno("chmod", op.dest);
   size_t done = 0;
   while (done < op.content.size()) {
     auto n = write(fd.get(), op.content.data() + done, op.content.size() - done);
@@ -143,6 +146,10 @@ void apply_mount(int root, const plan::MountOp &op) {
       return make_symlink(root, op);
     }
   } catch (Error &e) {
+    const bool cannot_create = (e.op() == "mkdir" || e.op() == "create") &&
+                               (e.err() == EROFS || e.err() == EACCES || e.err() == EPERM);
+    if (op.optional && cannot_create)
+      return;
     e.with_context("mount (" + op.origin + ")");
     throw;
   }

@@ -23,14 +23,22 @@ struct RlimitName {
   int resource;
 };
 constexpr std::array k_rlimits{
-    RlimitName{"as", RLIMIT_AS},           RlimitName{"core", RLIMIT_CORE},
-    RlimitName{"cpu", RLIMIT_CPU},         RlimitName{"data", RLIMIT_DATA},
-    RlimitName{"fsize", RLIMIT_FSIZE},     RlimitName{"locks", RLIMIT_LOCKS},
-    RlimitName{"memlock", RLIMIT_MEMLOCK}, RlimitName{"msgqueue", RLIMIT_MSGQUEUE},
-    RlimitName{"nice", RLIMIT_NICE},       RlimitName{"nofile", RLIMIT_NOFILE},
-    RlimitName{"nproc", RLIMIT_NPROC},     RlimitName{"rss", RLIMIT_RSS},
-    RlimitName{"rtprio", RLIMIT_RTPRIO},   RlimitName{"rttime", RLIMIT_RTTIME},
-    RlimitName{"sigpending", RLIMIT_SIGPENDING}, RlimitName{"stack", RLIMIT_STACK},
+    RlimitName{"as", RLIMIT_AS},
+    RlimitName{"core", RLIMIT_CORE},
+    RlimitName{"cpu", RLIMIT_CPU},
+    RlimitName{"data", RLIMIT_DATA},
+    RlimitName{"fsize", RLIMIT_FSIZE},
+    RlimitName{"locks", RLIMIT_LOCKS},
+    RlimitName{"memlock", RLIMIT_MEMLOCK},
+    RlimitName{"msgqueue", RLIMIT_MSGQUEUE},
+    RlimitName{"nice", RLIMIT_NICE},
+    RlimitName{"nofile", RLIMIT_NOFILE},
+    RlimitName{"nproc", RLIMIT_NPROC},
+    RlimitName{"rss", RLIMIT_RSS},
+    RlimitName{"rtprio", RLIMIT_RTPRIO},
+    RlimitName{"rttime", RLIMIT_RTTIME},
+    RlimitName{"sigpending", RLIMIT_SIGPENDING},
+    RlimitName{"stack", RLIMIT_STACK},
 };
 
 std::string octal(std::uint32_t mode) {
@@ -77,15 +85,15 @@ IdMaps plan_id_maps(const profile::Profile &p, const HostFacts &host,
   const bool have_ranges = !host.subuids.empty() && !host.subgids.empty();
   auto method = p.user.map;
   if (method == profile::IdMapMethod::automatic) {
-    method = have_tools && have_ranges ? profile::IdMapMethod::subids
-                                       : profile::IdMapMethod::single;
-    notes.emplace_back(std::string("user.map = \"auto\" chose \"") +
-                       std::string(profile::to_string(method)) + "\"" +
-                       (method == profile::IdMapMethod::single
-                            ? (have_tools ? " (no /etc/subuid or /etc/subgid range for " +
-                                                host.user + ")"
-                                          : " (newuidmap/newgidmap not installed)")
-                            : ""));
+    method =
+        have_tools && have_ranges ? profile::IdMapMethod::subids : profile::IdMapMethod::single;
+    notes.emplace_back(
+        std::string("user.map = \"auto\" chose \"") + std::string(profile::to_string(method)) +
+        "\"" +
+        (method == profile::IdMapMethod::single
+             ? (have_tools ? " (no /etc/subuid or /etc/subgid range for " + host.user + ")"
+                           : " (newuidmap/newgidmap not installed)")
+             : ""));
   }
   if (method == profile::IdMapMethod::single) {
     ids.method = MapMethod::single;
@@ -132,8 +140,8 @@ void add_builtin_proc_and_dev(const profile::Profile &p, bool new_pid, SandboxPl
     break;
   case profile::DevMode::minimal: {
     const std::string origin = "built-in /dev";
-    auto dev = op(MountKind::tmpfs, {}, "/dev", {.nosuid = true, .nodev = true, .noexec = true},
-                  origin);
+    auto dev =
+        op(MountKind::tmpfs, {}, "/dev", {.nosuid = true, .nodev = true, .noexec = true}, origin);
     dev.fs_data = "mode=0755,size=64k";
     plan.mounts.push_back(std::move(dev));
     for (const char *node : {"null", "zero", "full", "random", "urandom", "tty"})
@@ -159,8 +167,33 @@ void add_builtin_proc_and_dev(const profile::Profile &p, bool new_pid, SandboxPl
     plan.mounts.push_back(op(MountKind::bind, path, path, {.nosuid = true}, "dev.allow"));
 }
 
+bool is_same_or_ancestor(std::string_view dir, std::string_view path) {
+  if (dir == "/" || dir == path)
+    return true;
+  return path.starts_with(dir) && path.size() > dir.size() && path[dir.size()] == '/';
+}
+
+// A profile that binds the current directory read-write (the default does) must not turn
+// `cd ~; sandbox run -- x` into a sandbox with the whole home, or the whole host, writable.
+// A --bind on the command line is taken as meant.
+void refuse_writable_home(const profile::MountEntry &m, const HostFacts &host,
+                          const std::string &origin) {
+  if (m.type != MountType::bind || m.origin.line == 0 || host.home.empty())
+    return;
+  if (!is_same_or_ancestor(m.source, host.home))
+    return;
+  throw Error::message(
+      "refusing to bind " + m.source + " read-write: it " +
+          (m.source == "/" ? "is the whole host" : "contains your home " + host.home),
+      "run sandbox from a project directory, use type = \"ro-bind\", or pass "
+      "--bind " +
+          m.source + " if you mean it")
+      .with_context("mount (" + origin + ")");
+}
+
 void add_profile_mount(const profile::MountEntry &m, const HostFacts &host, SandboxPlan &plan) {
   const std::string origin = m.origin.str();
+  refuse_writable_home(m, host, origin);
   const bool takes_source =
       m.type == MountType::bind || m.type == MountType::ro_bind || m.type == MountType::dev_bind;
   if (takes_source && host.path_kind(m.source) == PathKind::missing) {
@@ -198,8 +231,8 @@ void add_profile_mount(const profile::MountEntry &m, const HostFacts &host, Sand
     out.fs_data = "newinstance,ptmxmode=0666,mode=0620";
     break;
   case MountType::mqueue:
-    out = op(MountKind::mqueue, {}, m.dest, {.nosuid = true, .nodev = true, .noexec = true},
-             origin);
+    out =
+        op(MountKind::mqueue, {}, m.dest, {.nosuid = true, .nodev = true, .noexec = true}, origin);
     break;
   case MountType::sysfs:
     out = op(MountKind::sysfs, {}, m.dest,
@@ -219,6 +252,7 @@ void add_profile_mount(const profile::MountEntry &m, const HostFacts &host, Sand
     break;
   }
   out.attrs = attrs_from_options(m.options, out.attrs);
+  out.optional = m.optional;
   plan.mounts.push_back(std::move(out));
 }
 

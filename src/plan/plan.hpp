@@ -50,13 +50,16 @@ struct MountAttrs {
 
 struct MountOp {
   MountKind kind = MountKind::bind;
-  std::string source;   // bind: host path (resolved before pivot_root); symlink: link target
-  std::string dest;     // absolute path inside the new root
+  std::string source; // bind: host path (resolved before pivot_root); symlink: link target
+  std::string dest;   // absolute path inside the new root
   MountAttrs attrs;
-  std::string fs_data;  // tmpfs/devpts mount data ("mode=1777,size=...")
+  std::string fs_data;       // tmpfs/devpts mount data ("mode=1777,size=...")
   std::uint32_t mode = 0755; // dir, file
-  std::string content;  // file
-  std::string origin;   // "p.toml:31:1", "--bind" or "built-in /dev": the context of errors
+  std::string content;       // file
+  std::string origin;        // "p.toml:31:1", "--bind" or "built-in /dev": the context of errors
+  // Skipped when its destination does not exist and cannot be created (a read-only root
+  // without that directory); a missing bind source is handled at plan time.
+  bool optional = false;
 };
 
 struct Rlimit {
@@ -79,7 +82,7 @@ struct SandboxPlan {
   Propagation propagation = Propagation::slave;
   std::string root_source = "/"; // host directory that becomes /
   bool root_readonly = true;
-  std::vector<MountOp> mounts;   // in order, after the root, before pivot_root
+  std::vector<MountOp> mounts;             // in order, after the root, before pivot_root
   std::vector<std::string> readonly_paths; // after pivot_root
   std::vector<std::string> masked_paths;   // after pivot_root
 
@@ -95,7 +98,7 @@ struct SandboxPlan {
   std::vector<std::string> keep_caps; // "CAP_NET_BIND_SERVICE"; all others are dropped
 
   std::shared_ptr<const seccomp::Policy> seccomp; // null: no filter ("none")
-  std::string seccomp_name;                      // for --dry-run and errors
+  std::string seccomp_name;                       // for --dry-run and errors
 
   std::vector<std::string> notes; // what -v reports (skipped optional mounts, auto choices)
 };

@@ -34,6 +34,7 @@ public:
   explicit ProfileErrors(std::vector<Diagnostic> list);
   [[nodiscard]] const std::vector<Diagnostic> &list() const { return m_list; }
   [[nodiscard]] const char *what() const noexcept override { return m_text.c_str(); }
+
 private:
   std::vector<Diagnostic> m_list;
   std::string m_text; // the lines joined with '\n'

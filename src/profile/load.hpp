@@ -39,7 +39,8 @@ std::string_view builtin_default_profile();
 Profile load_profile(std::string_view name_or_path, const LoadContext &ctx);
 
 // The same from text, as if read from `file_name` (used by tests and the built-in default).
-Profile load_profile_text(std::string_view text, std::string_view file_name, const LoadContext &ctx);
+Profile load_profile_text(std::string_view text, std::string_view file_name,
+                          const LoadContext &ctx);
 
 // TOML that load_profile_text() reads back to an equal Profile.
 std::string render_profile(const Profile &profile);

@@ -13,17 +13,18 @@
 namespace sandbox::profile {
 
 struct Overrides {
-  std::vector<std::string> bind;     // --bind SRC[:DST]     appends a [[mount]] type="bind"
-  std::vector<std::string> ro_bind;  // --ro-bind SRC[:DST]  appends a [[mount]] type="ro-bind"
-  std::vector<std::string> tmpfs;    // --tmpfs DST          appends a [[mount]] type="tmpfs"
-  std::vector<std::string> setenv;   // --setenv K=V         process.env.set
-  std::vector<std::string> unsetenv; // --unsetenv K         process.env.unset
-  std::optional<std::string> chdir;  // --chdir D            process.cwd
+  std::vector<std::string> bind;       // --bind SRC[:DST]     appends a [[mount]] type="bind"
+  std::vector<std::string> ro_bind;    // --ro-bind SRC[:DST]  appends a [[mount]] type="ro-bind"
+  std::vector<std::string> tmpfs;      // --tmpfs DST          appends a [[mount]] type="tmpfs"
+  std::vector<std::string> setenv;     // --setenv K=V         process.env.set
+  std::vector<std::string> unsetenv;   // --unsetenv K         process.env.unset
+  std::optional<std::string> chdir;    // --chdir D            process.cwd
   std::optional<std::string> hostname; // --hostname H       process.hostname
-  std::optional<std::string> uid;    // --uid N|self         user.uid
-  std::optional<std::string> gid;    // --gid N|self         user.gid
-  std::vector<std::string> share;    // --share net|pid|ipc|uts|cgroup  namespaces.X = false / network.mode = "host"
-  std::optional<std::string> root;   // --root DIR           root.source
+  std::optional<std::string> uid;      // --uid N|self         user.uid
+  std::optional<std::string> gid;      // --gid N|self         user.gid
+  std::vector<std::string>
+      share; // --share net|pid|ipc|uts|cgroup  namespaces.X = false / network.mode = "host"
+  std::optional<std::string> root;    // --root DIR           root.source
   std::optional<std::string> seccomp; // --seccomp POLICY    seccomp.policy
 };
 

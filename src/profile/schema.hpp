@@ -31,7 +31,19 @@ enum class IdMapMethod { automatic, single, subids };
 enum class RootPropagation { slave, private_ };
 enum class DevMode { minimal, host, none };
 enum class NetworkMode { none, host };
-enum class MountType { bind, ro_bind, dev_bind, tmpfs, proc, devpts, mqueue, sysfs, dir, file, symlink };
+enum class MountType {
+  bind,
+  ro_bind,
+  dev_bind,
+  tmpfs,
+  proc,
+  devpts,
+  mqueue,
+  sysfs,
+  dir,
+  file,
+  symlink
+};
 
 // An id inside the sandbox: the caller's own ("self") or a number.
 struct IdSpec {
@@ -42,27 +54,27 @@ struct IdSpec {
 
 struct MountEntry {
   MountType type = MountType::bind;
-  std::string source;              // bind types: host path; symlink: link target
-  std::string dest;                // absolute path inside the sandbox
-  bool optional = false;           // skip (and say so with -v) when the source is missing
-  std::vector<std::string> options; // "ro", "nosuid", "nodev", "noexec" (validated)
+  std::string source;                // bind types: host path; symlink: link target
+  std::string dest;                  // absolute path inside the sandbox
+  bool optional = false;             // skip (and say so with -v) when the source is missing
+  std::vector<std::string> options;  // "ro", "nosuid", "nodev", "noexec" (validated)
   std::optional<std::uint64_t> size; // tmpfs: bytes ("256M" in TOML)
   std::optional<std::uint32_t> mode; // tmpfs, dir, file: permission bits ("1777" in TOML)
-  std::string content;             // file: its content
+  std::string content;               // file: its content
   Origin origin;
   friend bool operator==(const MountEntry &, const MountEntry &) = default;
 };
 
 struct EnvSettings {
-  bool clear = true;                                    // start from an empty environment
-  std::vector<std::string> keep;                        // names or globs ("LC_*") kept from the caller
+  bool clear = true;             // start from an empty environment
+  std::vector<std::string> keep; // names or globs ("LC_*") kept from the caller
   std::vector<std::pair<std::string, std::string>> set; // set after keep, in order
   std::vector<std::string> unset;                       // removed last
   friend bool operator==(const EnvSettings &, const EnvSettings &) = default;
 };
 
 struct Rlimit {
-  std::string name;   // lower-case RLIMIT_* suffix: "nofile", "nproc", "core", "fsize", ...
+  std::string name; // lower-case RLIMIT_* suffix: "nofile", "nproc", "core", "fsize", ...
   std::uint64_t soft = 0;
   std::uint64_t hard = 0; // UINT64_MAX is "unlimited"
   Origin origin;
@@ -112,10 +124,10 @@ struct Profile {
   } dev;
 
   struct Process {
-    std::string cwd;                 // empty: "/" (or the caller's cwd when it is bound at the same path)
+    std::string cwd;                  // empty: "/"
     std::string hostname = "sandbox"; // set only with a new uts namespace
     EnvSettings env;
-    bool new_session = true;          // setsid(): the command cannot TIOCSTI the caller's terminal
+    bool new_session = true; // setsid(): the command cannot TIOCSTI the caller's terminal
     bool die_with_parent = true;
     std::uint32_t umask = 022;
     Origin cwd_origin;

@@ -454,8 +454,7 @@ Filter compile_filter(const Policy &policy) {
   }
   if (filter.program.size() > BPF_MAXINSNS)
     throw Error::message("the seccomp filter has " + std::to_string(filter.program.size()) +
-                         " instructions; the kernel takes at most " +
-                         std::to_string(BPF_MAXINSNS));
+                         " instructions; the kernel takes at most " + std::to_string(BPF_MAXINSNS));
   return filter;
 }
 

@@ -19,7 +19,9 @@ namespace sandbox::seccomp {
 
 using detail::origin_of;
 
-std::string_view to_string(CompatMode mode) { return mode == CompatMode::filter ? "filter" : "deny"; }
+std::string_view to_string(CompatMode mode) {
+  return mode == CompatMode::filter ? "filter" : "deny";
+}
 
 namespace {
 
@@ -27,13 +29,15 @@ constexpr std::string_view k_builtin_suffix = " (built-in)";
 constexpr std::size_t k_max_include_depth = 16;
 
 struct LoadedFile {
-  std::string display; // for messages and Policy::files
-  std::string identity; // for include cycles
+  std::string display;       // for messages and Policy::files
+  std::string identity;      // for include cycles
   std::filesystem::path dir; // for includes given as relative paths; empty for built-in files
   std::string text;
 };
 
-bool is_path(std::string_view ref) { return ref.find('/') != std::string_view::npos || ref.ends_with(".toml"); }
+bool is_path(std::string_view ref) {
+  return ref.find('/') != std::string_view::npos || ref.ends_with(".toml");
+}
 
 struct LayerEntry {
   std::optional<Action> action; // from a rule without args
@@ -66,8 +70,10 @@ public:
                      "rules given, but policy = \"none\" disables seccomp",
                      "remove the rules or name a policy"});
       if (m_settings.default_action)
-        m_diags.add({origin_of(m_settings.origin), "seccomp.default_action",
-                     "default_action given, but policy = \"none\" disables seccomp", {}});
+        m_diags.add({origin_of(m_settings.origin),
+                     "seccomp.default_action",
+                     "default_action given, but policy = \"none\" disables seccomp",
+                     {}});
       return std::nullopt;
     }
     Policy policy;
@@ -101,9 +107,9 @@ public:
       rule.name = name;
       rule.action = state.action.value_or(policy.default_action);
       rule.conditional = std::move(state.conditional);
-      rule.origin = state.action ? state.action_origin
-                                 : (rule.conditional.empty() ? SourcePos{}
-                                                             : rule.conditional.front().origin);
+      rule.origin =
+          state.action ? state.action_origin
+                       : (rule.conditional.empty() ? SourcePos{} : rule.conditional.front().origin);
       // Trailing conditional rules that do what happens anyway change nothing.
       while (!rule.conditional.empty() && rule.conditional.back().action == rule.action)
         rule.conditional.pop_back();
@@ -163,8 +169,8 @@ private:
     }
     const std::string embedded = "seccomp/" + file_name;
     if (auto text = find_embedded_file(embedded))
-      return LoadedFile{embedded + std::string(k_builtin_suffix), "builtin:" + embedded, {},
-                        std::string(*text)};
+      return LoadedFile{
+          embedded + std::string(k_builtin_suffix), "builtin:" + embedded, {}, std::string(*text)};
     return std::nullopt;
   }
 
@@ -179,19 +185,20 @@ private:
       return toml::parse(file.text, file.display);
     } catch (const toml::parse_error &e) {
       const auto &src = e.source();
-      m_diags.add({{file.display, static_cast<int>(src.begin.line),
-                    static_cast<int>(src.begin.column)},
-                   {},
-                   std::string(e.description()),
-                   {}});
+      m_diags.add(
+          {{file.display, static_cast<int>(src.begin.line), static_cast<int>(src.begin.column)},
+           {},
+           std::string(e.description()),
+           {}});
       return std::nullopt;
     }
   }
 
   void apply_file(const LoadedFile &file, std::size_t depth) {
     if (std::find(m_stack.begin(), m_stack.end(), file.identity) != m_stack.end()) {
-      m_diags.add({{file.display, 0, 0}, "include", "include cycle: " + file.display +
-                                                         " includes itself (through its includes)",
+      m_diags.add({{file.display, 0, 0},
+                   "include",
+                   "include cycle: " + file.display + " includes itself (through its includes)",
                    {}});
       return;
     }
@@ -257,8 +264,8 @@ private:
         }
       } else {
         m_diags.add({origin_of(v), key, "unknown key",
-                     detail::nearest_name(key, {"description", "include", "default_action",
-                                                "compat", "rule"})});
+                     detail::nearest_name(
+                         key, {"description", "include", "default_action", "compat", "rule"})});
       }
     }
     apply_layer(rules);
@@ -271,7 +278,8 @@ private:
       return CompatMode::filter;
     if (s && s->get() == "deny")
       return CompatMode::deny;
-    m_diags.add({origin_of(v), key,
+    m_diags.add({origin_of(v),
+                 key,
                  "expected \"filter\" (the same rules as the native architecture) or \"deny\" "
                  "(its syscalls kill the process)",
                  {}});
@@ -347,10 +355,11 @@ private:
       for (const auto &[k, v] : *groups())
         if (suggestion.empty() && detail::nearest_name(name, {k.str()}) == k.str())
           suggestion = "@" + std::string(k.str());
-      m_diags.add({origin_of(c.rule.origin), c.key + ".syscalls",
-                   "unknown syscall group \"" + item + "\"" +
-                       (m_groups_file.empty() ? "" : " (groups are defined in " + m_groups_file + ")"),
-                   suggestion});
+      m_diags.add(
+          {origin_of(c.rule.origin), c.key + ".syscalls",
+           "unknown syscall group \"" + item + "\"" +
+               (m_groups_file.empty() ? "" : " (groups are defined in " + m_groups_file + ")"),
+           suggestion});
       return;
     }
     if (std::find(trail.begin(), trail.end(), name) != trail.end()) {
@@ -396,7 +405,8 @@ private:
         auto &entry = layer[name];
         if (c.rule.args.empty()) {
           if (entry.action && *entry.action != c.rule.action) {
-            m_diags.add({origin_of(c.rule.origin), c.key,
+            m_diags.add({origin_of(c.rule.origin),
+                         c.key,
                          "conflicting rules for " + name + ": " + to_string(c.rule.action) +
                              " here, " + to_string(*entry.action) + " at " +
                              describe_pos(entry.action_origin),
@@ -411,10 +421,11 @@ private:
                                  [&](const ConditionalRule &r) { return r.args == c.rule.args; });
         if (same != entry.conditional.end()) {
           if (same->action != c.rule.action)
-            m_diags.add({origin_of(c.rule.origin), c.key,
-                         "conflicting rules for " + name + " with the same args: " +
-                             to_string(c.rule.action) + " here, " + to_string(same->action) +
-                             " at " + describe_pos(same->origin),
+            m_diags.add({origin_of(c.rule.origin),
+                         c.key,
+                         "conflicting rules for " + name +
+                             " with the same args: " + to_string(c.rule.action) + " here, " +
+                             to_string(same->action) + " at " + describe_pos(same->origin),
                          {}});
           continue;
         }

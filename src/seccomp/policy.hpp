@@ -31,9 +31,10 @@ struct PolicyContext {
   // policies shipped in profiles/seccomp/ are built into the binary and come last.
   std::vector<std::filesystem::path> search_path;
   std::function<std::optional<std::string>(const std::filesystem::path &)> read_file;
-  // Whether a syscall name exists on the native architecture or one of its compat ones. seccomp::syscall_known() in filter.hpp answers it
-  // with libseccomp's tables. Unset: names are not checked here, and compile_filter() rejects
-  // unknown ones instead (unit tests of the pure code pass a fake).
+  // Whether a syscall name exists on the native architecture or one of its compat ones.
+  // seccomp::syscall_known() in filter.hpp answers it with libseccomp's tables. Unset: names are
+  // not checked here, and compile_filter() rejects unknown ones instead (unit tests of the pure
+  // code pass a fake).
   std::function<bool(std::string_view)> syscall_known;
 };
 
@@ -74,9 +75,10 @@ struct SyscallRule {
 
 // The resolved rule list: named policy + includes + groups + the profile's switches and rules.
 struct Policy {
-  std::string name;            // as the profile named it ("default", "./p.toml")
-  std::vector<std::string> files; // the files read, outermost first ("seccomp/default.toml (built-in)")
-  Action default_action;       // for every syscall not in `syscalls`
+  std::string name; // as the profile named it ("default", "./p.toml")
+  std::vector<std::string>
+      files;             // the files read, outermost first ("seccomp/default.toml (built-in)")
+  Action default_action; // for every syscall not in `syscalls`
   CompatPolicy compat;
   std::vector<SyscallRule> syscalls; // sorted by name; only those that differ from the default
   std::vector<std::string> skipped;  // names unknown here, skipped (optional rules and @groups)

@@ -94,10 +94,13 @@ std::string to_string(const Action &action) {
 }
 
 std::optional<CmpOp> parse_cmp_op(std::string_view text) {
-  static constexpr std::pair<std::string_view, CmpOp> ops[] = {
-      {"eq", CmpOp::eq}, {"ne", CmpOp::ne}, {"lt", CmpOp::lt},
-      {"le", CmpOp::le}, {"gt", CmpOp::gt}, {"ge", CmpOp::ge},
-      {"masked_eq", CmpOp::masked_eq}};
+  static constexpr std::pair<std::string_view, CmpOp> ops[] = {{"eq", CmpOp::eq},
+                                                               {"ne", CmpOp::ne},
+                                                               {"lt", CmpOp::lt},
+                                                               {"le", CmpOp::le},
+                                                               {"gt", CmpOp::gt},
+                                                               {"ge", CmpOp::ge},
+                                                               {"masked_eq", CmpOp::masked_eq}};
   for (const auto &[name, op] : ops)
     if (name == text)
       return op;
@@ -132,9 +135,13 @@ SourcePos pos_of(const toml::node &node) {
           static_cast<int>(src.begin.column)};
 }
 
-profile::Origin origin_of(const SourcePos &pos) { return {pos.file, pos.line, pos.column}; }
+profile::Origin origin_of(const SourcePos &pos) {
+  return {pos.file, pos.line, pos.column};
+}
 
-profile::Origin origin_of(const toml::node &node) { return origin_of(pos_of(node)); }
+profile::Origin origin_of(const toml::node &node) {
+  return origin_of(pos_of(node));
+}
 
 namespace {
 profile::Origin origin_of_key(const toml::key &key) {
@@ -172,10 +179,11 @@ std::optional<std::uint64_t> parse_u64_node(const toml::node &node, const std::s
   if (const auto *s = node.as_string()) {
     if (auto n = parse_number(s->get()))
       return n;
-    diags.add({origin_of(node), key,
-               "expected a number (decimal or 0x hexadecimal, up to 64 bits), got \"" + s->get() +
-                   "\"",
-               {}});
+    diags.add(
+        {origin_of(node),
+         key,
+         "expected a number (decimal or 0x hexadecimal, up to 64 bits), got \"" + s->get() + "\"",
+         {}});
     return std::nullopt;
   }
   diags.add({origin_of(node), key, "expected a number", {}});
@@ -244,13 +252,14 @@ std::optional<ArgCondition> parse_arg(const toml::node &node, const std::string 
       return std::nullopt;
     }
     if ((arg.value & ~arg.mask) != 0) {
-      diags.add({origin_of(node), key,
-                 "value has bits outside the mask, so the condition can never hold", {}});
+      diags.add({origin_of(node),
+                 key,
+                 "value has bits outside the mask, so the condition can never hold",
+                 {}});
       return std::nullopt;
     }
   } else if (mask_node) {
-    diags.add({origin_of(*mask_node), key + ".mask", "a mask is only used with op masked_eq",
-               {}});
+    diags.add({origin_of(*mask_node), key + ".mask", "a mask is only used with op masked_eq", {}});
     return std::nullopt;
   }
   return arg;
@@ -258,8 +267,7 @@ std::optional<ArgCondition> parse_arg(const toml::node &node, const std::string 
 
 } // namespace
 
-std::string nearest_name(std::string_view key,
-                         std::initializer_list<std::string_view> candidates) {
+std::string nearest_name(std::string_view key, std::initializer_list<std::string_view> candidates) {
   std::string best;
   std::size_t best_distance = std::numeric_limits<std::size_t>::max();
   for (auto c : candidates) {
@@ -304,8 +312,8 @@ std::optional<RuleSettings> parse_rule(const toml::table &table, const std::stri
       have_syscalls = true;
       const auto *arr = v.as_array();
       if (!arr || arr->empty()) {
-        diags.add({origin_of(v), sub, "expected a non-empty list of syscall names and @groups",
-                   {}});
+        diags.add(
+            {origin_of(v), sub, "expected a non-empty list of syscall names and @groups", {}});
         ok = false;
         continue;
       }
@@ -365,7 +373,8 @@ std::optional<RuleSettings> parse_rule(const toml::table &table, const std::stri
     for (std::size_t i = 0; i < rule.args.size(); ++i)
       for (std::size_t j = i + 1; j < rule.args.size(); ++j)
         if (rule.args[i] == rule.args[j]) {
-          diags.add({origin_of(table), key + ".args",
+          diags.add({origin_of(table),
+                     key + ".args",
                      "the same condition on argument " + std::to_string(rule.args[i].index) +
                          " is given twice",
                      {}});

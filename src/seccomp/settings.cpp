@@ -15,8 +15,8 @@ void parse_settings(const toml::table &section, Settings &out, profile::Diagnost
     const std::string dotted = "seccomp." + name;
     if (name == "policy") {
       if (!node.is_string()) {
-        diags.add({origin_of(node), dotted, "expected a string: a policy name, a path or \"none\"",
-                   {}});
+        diags.add(
+            {origin_of(node), dotted, "expected a string: a policy name, a path or \"none\"", {}});
         continue;
       }
       if (auto value = expand(node)) {

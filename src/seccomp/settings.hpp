@@ -61,7 +61,7 @@ struct RuleSettings {
 };
 
 struct Settings {
-  std::string policy = "default"; // a shipped policy name, a path to a policy file, or "none"
+  std::string policy = "default";       // a shipped policy name, a path to a policy file, or "none"
   std::optional<Action> default_action; // overrides the policy's
   // Profile switches that rules in policy files test with `when`/`unless`.
   bool allow_user_namespaces = false; // clone/unshare with CLONE_NEWUSER

@@ -20,30 +20,39 @@ constexpr Hint k_hints[] = {
     {"clone3", EPERM, k_userns_hint},
     {"clone3", EACCES, k_userns_hint},
     {"clone3", EUSERS, "nested user namespaces too deep (limit 32)"},
-    {"clone3", ENOSPC, "limit exceeded: check user.max_user_namespaces and the other "
-                       "user.max_*_namespaces sysctls"},
+    {"clone3", ENOSPC,
+     "limit exceeded: check user.max_user_namespaces and the other "
+     "user.max_*_namespaces sysctls"},
     {"clone3", EINVAL, "the kernel lacks a requested namespace type"},
-    {"write uid_map", EPERM, "a mapping beyond your own id needs newuidmap and a range in "
-                             "/etc/subuid (user.map = \"subids\")"},
-    {"write gid_map", EPERM, "a mapping beyond your own group needs newgidmap and a range in "
-                             "/etc/subgid (user.map = \"subids\")"},
-    {"remount", EPERM, "a mount inherited from the host keeps its locked nosuid/nodev/ro flags"},
+    {"write uid_map", EPERM,
+     "a mapping beyond your own id needs newuidmap and a range in "
+     "/etc/subuid (user.map = \"subids\")"},
+    {"write gid_map", EPERM,
+     "a mapping beyond your own group needs newgidmap and a range in "
+     "/etc/subgid (user.map = \"subids\")"},
     {"mount_setattr", EPERM, "a mount inherited from the host keeps its locked flags"},
     {"pivot_root", EINVAL, "the new root is not a mount point, or / has shared propagation"},
-    {"mkdir", EROFS, "the mount destination does not exist and its parent is read-only: create "
-                     "it on the host or mount a tmpfs over the parent first"},
-    {"create", EROFS, "the mount destination does not exist and its parent is read-only: create "
-                      "it on the host or mount a tmpfs over the parent first"},
+    {"mkdir", EROFS,
+     "the mount destination does not exist and its parent is read-only: create "
+     "it on the host or mount a tmpfs over the parent first"},
+    {"create", EROFS,
+     "the mount destination does not exist and its parent is read-only: create "
+     "it on the host or mount a tmpfs over the parent first"},
     {"", ENOSPC, "limit exceeded: check fs.mount-max or the tmpfs size"},
     {"mount", ENODEV, "the kernel does not support this filesystem type"},
-    {"mount proc", EPERM, "procfs can only be mounted for a new pid namespace whose host /proc "
-                          "is fully visible"},
+    {"mount proc", EPERM,
+     "procfs can only be mounted for a new pid namespace whose host /proc "
+     "is fully visible"},
 };
 } // namespace
 
 std::string_view hint_for(std::string_view op, int err) {
+  // "mount" also covers "mount tmpfs", "mount proc"...: the most specific row comes first.
+  auto matches = [op](std::string_view row) {
+    return row.empty() || row == op || (op.starts_with(row) && op[row.size()] == ' ');
+  };
   for (const auto &h : k_hints)
-    if (h.err == err && (h.op.empty() || h.op == op))
+    if (h.err == err && matches(h.op))
       return h.text;
   return {};
 }

@@ -21,7 +21,9 @@ void throw_errno(std::string op, std::string path, std::string path2) {
   throw e;
 }
 
-std::string fd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
+std::string fd_path(int fd) {
+  return "/proc/self/fd/" + std::to_string(fd);
+}
 
 UniqueFd open_path(const std::string &path, int flags, mode_t mode) {
   int fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
@@ -52,8 +54,8 @@ UniqueFd open_in_root(int root_fd, const std::string &path, int flags, std::stri
 
 void mount(const std::string &source, const std::string &target, const char *fstype,
            unsigned long flags, const std::string &data, std::string_view shown_target) {
-  if (::syscall(SYS_mount, source.empty() ? nullptr : source.c_str(), target.c_str(), fstype,
-                flags, data.empty() ? nullptr : data.c_str()) != 0)
+  if (::syscall(SYS_mount, source.empty() ? nullptr : source.c_str(), target.c_str(), fstype, flags,
+                data.empty() ? nullptr : data.c_str()) != 0)
     throw_errno(fstype != nullptr ? std::string("mount ") + fstype : "mount",
                 std::string(shown_target));
 }

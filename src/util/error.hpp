@@ -16,8 +16,8 @@ public:
   // A failure that is not a system call (bad input, a missing tool...).
   static Error message(std::string text, std::string hint = {});
 
-  Error &with_context(std::string context);  // prepends "context: "
-  Error &with_hint(std::string hint);        // replaces the hint
+  Error &with_context(std::string context); // prepends "context: "
+  Error &with_hint(std::string hint);       // replaces the hint
 
   [[nodiscard]] const std::string &context() const { return m_context; }
   [[nodiscard]] const std::string &op() const { return m_op; }

@@ -132,14 +132,15 @@ TEST_F(FilesystemEscape, MountInsideDoesNotAppearOnHost) {
   RunResult r = probe({"mount-tmpfs", target});
   EXPECT_NE(r.result(), "ok") << "mounted without capabilities" << r;
   // With a nested userns (seccomp off) the mount works inside, but must stay inside.
-  RunResult n = probe({"userns-root", "+", "mount-tmpfs", target, "+", "write",
-                       target + "/inside", "+", "sleep", "0"},
+  RunResult n = probe({"userns-root", "+", "mount-tmpfs", target, "+", "write", target + "/inside",
+                       "+", "sleep", "0"},
                       {no_seccomp_profile()});
   auto res = n.results();
   ASSERT_GE(res.size(), 3U) << n;
   ASSERT_EQ(res[0], "ok") << n;
   EXPECT_EQ(res[1], "ok") << "control: the nested mount should work inside" << n;
-  EXPECT_FALSE(fs::exists(target + "/inside")) << "a file written in the inner tmpfs is on the host";
+  EXPECT_FALSE(fs::exists(target + "/inside"))
+      << "a file written in the inner tmpfs is on the host";
   EXPECT_EQ(read_file("/proc/self/mountinfo"), before) << "the host's mount table changed";
   EXPECT_EQ(read_file("/proc/1/mountinfo").find(target), std::string::npos);
 }

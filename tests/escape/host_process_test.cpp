@@ -11,8 +11,8 @@ class HostProcess : public Escape {};
 TEST_F(HostProcess, PtraceVmreadKillPidfdOfHostProcessFail) {
   auto host = start_host_process();
   const std::string pid = std::to_string(host->pid());
-  RunResult r = probe({"ptrace", pid, "+", "vmread", pid, "+", "kill", pid, "TERM", "+",
-                       "pidfd-open", pid});
+  RunResult r =
+      probe({"ptrace", pid, "+", "vmread", pid, "+", "kill", pid, "TERM", "+", "pidfd-open", pid});
   ASSERT_EQ(r.exit_code, 0) << r;
   auto res = r.results();
   ASSERT_EQ(res.size(), 4U) << r;
@@ -57,9 +57,8 @@ TEST_F(HostProcess, SetnsIntoHostNamespacesFails) {
   RunOptions o;
   o.raw = true;
   o.cwd = work();
-  Process host({"/usr/bin/unshare", "--user", "--map-root-user", probe_bin(), "sleep", "1000",
-                marker()},
-               o);
+  Process host(
+      {"/usr/bin/unshare", "--user", "--map-root-user", probe_bin(), "sleep", "1000", marker()}, o);
   ASSERT_TRUE(host.wait_for_stdout("sleeping")) << host.err();
   const std::string base = "/proc/" + std::to_string(host.pid()) + "/ns/";
   // Control: outside a sandbox, setns into that user namespace works.

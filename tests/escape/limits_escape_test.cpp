@@ -29,8 +29,8 @@ TEST_F(LimitsEscape, Control_ForkWithoutNprocLimitSucceeds) {
 TEST_F(LimitsEscape, FileSizeLimitedByFsize) {
   std::string p = write_profile("fsize.toml", "[profile]\nextends = \"default\"\n"
                                               "[rlimits]\nfsize = 1048576\n");
-  RunResult r = probe({"fsize", "/tmp/big", "4194304", "+", "fsize", work() + "/big", "4194304"},
-                      {p});
+  RunResult r =
+      probe({"fsize", "/tmp/big", "4194304", "+", "fsize", work() + "/big", "4194304"}, {p});
   ASSERT_EQ(r.exit_code, 0) << r;
   auto res = r.results();
   ASSERT_EQ(res.size(), 2U) << r;

@@ -30,8 +30,8 @@ TEST_F(ProcExe, CVE_2019_5736_ProcSelfExeAndInitExeNotWritable) {
   const std::string before = read_file(launcher);
   ASSERT_FALSE(before.empty());
   std::vector<std::string> argv{launcher};
-  for (auto &a : probe_argv({"open-write", "/proc/self/exe", "+", "open-write", "/proc/1/exe",
-                             "+", "open-write", launcher, "+", "stat", "/proc/1"}))
+  for (auto &a : probe_argv({"open-write", "/proc/self/exe", "+", "open-write", "/proc/1/exe", "+",
+                             "open-write", launcher, "+", "stat", "/proc/1"}))
     argv.push_back(a);
   RunResult r = run_as_user(argv, opts_in_work({}));
   ASSERT_EQ(r.exit_code, 0) << r;

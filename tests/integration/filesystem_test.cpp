@@ -92,7 +92,8 @@ TEST_F(Filesystem, ProcIsAFreshProc) {
   EXPECT_EQ(field(f["mount./proc"], 0), "proc") << f["mount./proc"];
   // It is the sandbox pid namespace's proc: the test process (a host pid) is not in it.
   const std::string self = "/proc/" + std::to_string(getpid());
-  RunResult r = probe({"exists", self, "+", "exists", "/proc/1", "+", "exists", "/proc/self/status"});
+  RunResult r =
+      probe({"exists", self, "+", "exists", "/proc/1", "+", "exists", "/proc/self/status"});
   EXPECT_EQ(r.results(), (std::vector<std::string>{"errno=ENOENT", "ok", "ok"})) << r;
 }
 
@@ -161,9 +162,9 @@ TEST_F(Filesystem, BusyboxRootDirectory) {
   std::filesystem::create_symlink("busybox", root + "/bin/sh");
   std::filesystem::copy_file(probe_bin(), root + "/probe");
   write_file_as(root + "/etc/marker", "rootfs\n", user());
-  RunResult p = sandbox({"run", "--root", root, "--", "/probe", "ls", "/", "+", "cat",
-                         "/etc/marker", "+", "exists", "/etc/passwd", "+", "exists",
-                         probe_bin(), "+", "facts"});
+  RunResult p =
+      sandbox({"run", "--root", root, "--", "/probe", "ls", "/", "+", "cat", "/etc/marker", "+",
+               "exists", "/etc/passwd", "+", "exists", probe_bin(), "+", "facts"});
   ASSERT_EQ(p.exit_code, 0) << p;
   Facts f(p.out);
   auto res = p.results();
@@ -209,7 +210,8 @@ TEST_F(Filesystem, KernelStateIsMaskedAndReadOnly) {
     EXPECT_TRUE(res[1] != "ok" || f["entries"].empty()) << "/sys/firmware is not masked" << r;
     EXPECT_TRUE(f.has("mount./sys/firmware")) << "nothing is mounted over /sys/firmware";
   }
-  for (const char *ro : {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs"}) {
+  for (const char *ro :
+       {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs"}) {
     if (access(ro, F_OK) != 0)
       continue;
     std::string key = std::string("mount.") + ro;

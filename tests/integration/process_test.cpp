@@ -92,9 +92,16 @@ TEST_F(Process_, UmaskAndCwd) {
 
 TEST_F(Process_, EnvironmentIsClearedExceptTheKeepList) {
   RunOptions o;
-  o.env = {"TERM=xterm-probe", "COLORTERM=truecolor", "LC_ALL=C", "LC_TIME=C", "TZ=UTC",
-           "LANGUAGE=en", "SECRET_TOKEN=hunter2", "SSH_AUTH_SOCK=/tmp/agent.sock",
-           "LD_PRELOAD=/tmp/evil.so", "DISPLAY=:0"};
+  o.env = {"TERM=xterm-probe",
+           "COLORTERM=truecolor",
+           "LC_ALL=C",
+           "LC_TIME=C",
+           "TZ=UTC",
+           "LANGUAGE=en",
+           "SECRET_TOKEN=hunter2",
+           "SSH_AUTH_SOCK=/tmp/agent.sock",
+           "LD_PRELOAD=/tmp/evil.so",
+           "DISPLAY=:0"};
   Facts f = facts({}, o);
   EXPECT_EQ(f["env.TERM"], "xterm-probe");
   EXPECT_EQ(f["env.COLORTERM"], "truecolor");
@@ -138,8 +145,8 @@ TEST_F(Process_, OnlyStdioFdsEvenWhenTheCallerLeaksSome) {
   RunResult c = run_as_user({probe_bin(), "facts"}, oc);
   ASSERT_EQ(Facts(c.out)["fds"], "0,1,2,3,4,5") << c;
   Facts f = facts({}, o);
-  EXPECT_EQ(f["fds"], "0,1,2") << "fds leaked into the sandbox: " << f["fd.3"] << " "
-                               << f["fd.4"] << " " << f["fd.5"];
+  EXPECT_EQ(f["fds"], "0,1,2") << "fds leaked into the sandbox: " << f["fd.3"] << " " << f["fd.4"]
+                               << " " << f["fd.5"];
 }
 
 TEST_F(Process_, ExitStatusIsPassedThrough) {
@@ -198,7 +205,9 @@ TEST_P(SignalForwarding, SignalToLauncherReachesCommand) {
 
 INSTANTIATE_TEST_SUITE_P(Forwarded, SignalForwarding,
                          ::testing::Values(SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2),
-                         [](const ::testing::TestParamInfo<int> &p) { return std::string(sigabbrev_np(p.param)); });
+                         [](const ::testing::TestParamInfo<int> &p) {
+                           return std::string(sigabbrev_np(p.param));
+                         });
 
 TEST_F(Process_, OrphansAreReaped) {
   // The grandchild is orphaned at once and exits 0.2 s later; its new parent (the sandbox's
@@ -214,8 +223,8 @@ TEST_F(Process_, OrphanDetectionControl) {
   // Control for the test above: a process that does not reap (the probe itself, via its own
   // un-waited child) shows up as a zombie, so "zombies=0" is not vacuous.
   // A shell starts a child, then execs the probe, which never waits for it.
-  RunResult z = run_as_user({"/bin/sh", "-c",
-                             "/bin/true & exec " + probe_bin() + " sleep 0.5 + zombies"});
+  RunResult z =
+      run_as_user({"/bin/sh", "-c", "/bin/true & exec " + probe_bin() + " sleep 0.5 + zombies"});
   Facts f(z.out);
   EXPECT_NE(f["zombies"], "0") << "the probe does not see a zombie it should see" << z;
 }

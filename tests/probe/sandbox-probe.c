@@ -13,6 +13,7 @@
 // N for "exit N", and death by signal for "raise SIG". A result line is never printed for
 // "exit"/"raise". Lines that are not results never begin with "ok" or "errno=".
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -22,7 +23,6 @@
 #include <linux/keyctl.h>
 #include <net/if.h>
 #include <netinet/in.h>
-#include <arpa/inet.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -54,7 +54,9 @@
 // ---------------------------------------------------------------------------------------------
 // Output helpers
 
-static void result_ok(void) { printf("ok\n"); }
+static void result_ok(void) {
+  printf("ok\n");
+}
 
 static const char *errno_name(int e) {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
@@ -67,7 +69,9 @@ static const char *errno_name(int e) {
   return buf;
 }
 
-static void result_errno(int e) { printf("errno=%s\n", errno_name(e)); }
+static void result_errno(int e) {
+  printf("errno=%s\n", errno_name(e));
+}
 
 // Print "ok" when rc >= 0, else errno=NAME; returns rc.
 static long result_of(long rc) {
@@ -156,11 +160,11 @@ static int parse_signal(const char *s) {
   static const struct {
     const char *name;
     int sig;
-  } table[] = {{"HUP", SIGHUP},   {"INT", SIGINT},   {"QUIT", SIGQUIT}, {"ILL", SIGILL},
-               {"TRAP", SIGTRAP}, {"ABRT", SIGABRT}, {"BUS", SIGBUS},   {"FPE", SIGFPE},
-               {"KILL", SIGKILL}, {"USR1", SIGUSR1}, {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},
-               {"PIPE", SIGPIPE}, {"ALRM", SIGALRM}, {"TERM", SIGTERM}, {"CHLD", SIGCHLD},
-               {"CONT", SIGCONT}, {"STOP", SIGSTOP}, {"TSTP", SIGTSTP}, {"XFSZ", SIGXFSZ},
+  } table[] = {{"HUP", SIGHUP},   {"INT", SIGINT},    {"QUIT", SIGQUIT}, {"ILL", SIGILL},
+               {"TRAP", SIGTRAP}, {"ABRT", SIGABRT},  {"BUS", SIGBUS},   {"FPE", SIGFPE},
+               {"KILL", SIGKILL}, {"USR1", SIGUSR1},  {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},
+               {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},  {"TERM", SIGTERM}, {"CHLD", SIGCHLD},
+               {"CONT", SIGCONT}, {"STOP", SIGSTOP},  {"TSTP", SIGTSTP}, {"XFSZ", SIGXFSZ},
                {"SYS", SIGSYS},   {"WINCH", SIGWINCH}};
   if (isdigit((unsigned char)s[0]))
     return atoi(s);
@@ -211,7 +215,7 @@ static void fact_status(void) {
     printf("status=<%s>\n", errno_name(errno));
     return;
   }
-  static const char *keys[] = {"CapInh", "CapPrm",  "CapEff",          "CapBnd", "CapAmb",
+  static const char *keys[] = {"CapInh",     "CapPrm",  "CapEff",          "CapBnd", "CapAmb",
                                "NoNewPrivs", "Seccomp", "Seccomp_filters", "NSpid"};
   for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
     char *colon = strchr(line, ':');
@@ -354,10 +358,18 @@ static void fact_rlimits(void) {
   static const struct {
     const char *name;
     int res;
-  } table[] = {{"as", RLIMIT_AS},         {"core", RLIMIT_CORE},       {"cpu", RLIMIT_CPU},
-               {"data", RLIMIT_DATA},     {"fsize", RLIMIT_FSIZE},     {"memlock", RLIMIT_MEMLOCK},
-               {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC},     {"stack", RLIMIT_STACK},
-               {"msgqueue", RLIMIT_MSGQUEUE}, {"nice", RLIMIT_NICE}, {"rtprio", RLIMIT_RTPRIO},
+  } table[] = {{"as", RLIMIT_AS},
+               {"core", RLIMIT_CORE},
+               {"cpu", RLIMIT_CPU},
+               {"data", RLIMIT_DATA},
+               {"fsize", RLIMIT_FSIZE},
+               {"memlock", RLIMIT_MEMLOCK},
+               {"nofile", RLIMIT_NOFILE},
+               {"nproc", RLIMIT_NPROC},
+               {"stack", RLIMIT_STACK},
+               {"msgqueue", RLIMIT_MSGQUEUE},
+               {"nice", RLIMIT_NICE},
+               {"rtprio", RLIMIT_RTPRIO},
                {"sigpending", RLIMIT_SIGPENDING}};
   for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
     struct rlimit rl;
@@ -421,7 +433,8 @@ static void fact_mounts(void) {
     char *mp = fields[4];
     unescape_octal(mp);
     const char *opts = fields[5];
-    const char *rw = (strncmp(opts, "ro", 2) == 0 && (opts[2] == ',' || opts[2] == 0)) ? "ro" : "rw";
+    const char *rw =
+        (strncmp(opts, "ro", 2) == 0 && (opts[2] == ',' || opts[2] == 0)) ? "ro" : "rw";
     int shared = 0, slave = 0, unbindable = 0;
     for (int i = 6; i < sep; i++) {
       if (strncmp(fields[i], "shared:", 7) == 0)
@@ -431,11 +444,11 @@ static void fact_mounts(void) {
       else if (strcmp(fields[i], "unbindable") == 0)
         unbindable = 1;
     }
-    const char *prop = unbindable            ? "unbindable"
-                       : (shared && slave)   ? "shared+slave"
-                       : shared              ? "shared"
-                       : slave               ? "slave"
-                                             : "private";
+    const char *prop = unbindable          ? "unbindable"
+                       : (shared && slave) ? "shared+slave"
+                       : shared            ? "shared"
+                       : slave             ? "slave"
+                                           : "private";
     printf("mount.%s=%s,%s,%s\n", mp, fields[sep + 1], rw, prop);
     printf("mountopts.%s=%s|%s\n", mp, opts, sep + 3 < nf ? fields[sep + 3] : "");
     printf("mountsrc.%s=%s\n", mp, sep + 2 < nf ? fields[sep + 2] : "");
@@ -922,9 +935,15 @@ static int a_unshare(int argc, char **argv, int flags) {
   result_of(unshare(flags));
   return 0;
 }
-static int a_unshare_user(int argc, char **argv) { return a_unshare(argc, argv, CLONE_NEWUSER); }
-static int a_unshare_mount(int argc, char **argv) { return a_unshare(argc, argv, CLONE_NEWNS); }
-static int a_unshare_net(int argc, char **argv) { return a_unshare(argc, argv, CLONE_NEWNET); }
+static int a_unshare_user(int argc, char **argv) {
+  return a_unshare(argc, argv, CLONE_NEWUSER);
+}
+static int a_unshare_mount(int argc, char **argv) {
+  return a_unshare(argc, argv, CLONE_NEWNS);
+}
+static int a_unshare_net(int argc, char **argv) {
+  return a_unshare(argc, argv, CLONE_NEWNET);
+}
 
 static int a_mount_tmpfs(int argc, char **argv) {
   NEED(1, "mount-tmpfs PATH");
@@ -1060,11 +1079,11 @@ static int a_perf_event_open(int argc, char **argv) {
     char rest[256];
   } attr;
   memset(&attr, 0, sizeof attr);
-  attr.type = 1;  // PERF_TYPE_SOFTWARE
+  attr.type = 1;   // PERF_TYPE_SOFTWARE
   attr.size = 112; // PERF_ATTR_SIZE_VER5 is enough for the kernel
   attr.config = 1; // PERF_COUNT_SW_TASK_CLOCK
-  attr.flags = (1ULL << 0) /* disabled */ | (1ULL << 5) /* exclude_kernel */ |
-               (1ULL << 6) /* exclude_hv */;
+  attr.flags =
+      (1ULL << 0) /* disabled */ | (1ULL << 5) /* exclude_kernel */ | (1ULL << 6) /* exclude_hv */;
   long fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
   if (fd >= 0)
     close((int)fd);
@@ -1152,7 +1171,8 @@ static int a_fsize(int argc, char **argv) {
   long long done = 0;
   int err = 0;
   while (done < want) {
-    size_t chunk = (size_t)((want - done) < (long long)sizeof block ? (want - done) : (long long)sizeof block);
+    size_t chunk =
+        (size_t)((want - done) < (long long)sizeof block ? (want - done) : (long long)sizeof block);
     ssize_t n = write(fd, block, chunk);
     if (n < 0) {
       err = errno;
@@ -1172,7 +1192,9 @@ static int a_fsize(int argc, char **argv) {
 // waitsig [SECS]: catch the forwardable signals, print "ready", wait for one (default 30 s),
 // print "signal=SIGNAME" and the result. A timeout prints errno=ETIMEDOUT.
 static volatile sig_atomic_t g_sig;
-static void on_signal(int sig) { g_sig = sig; }
+static void on_signal(int sig) {
+  g_sig = sig;
+}
 static void install_waitsig_handlers(void) {
   static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
   struct sigaction sa;
@@ -1291,7 +1313,6 @@ static int a_fd_escape(int argc, char **argv) {
   return 0;
 }
 
-
 static int write_str(const char *path, const char *s) {
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
@@ -1379,7 +1400,6 @@ static int a_daemon(int argc, char **argv) {
   }
   return argc >= 2 ? 2 : 1;
 }
-
 
 // proc-fd-escape PID: CVE-2016-9962 (runc): the container's init held host fds that a process
 // in the container could reach through /proc/<pid>/fd. For every fd of PID, open it via /proc

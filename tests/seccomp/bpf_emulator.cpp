@@ -54,16 +54,35 @@ BpfResult run_bpf(std::span<const sock_filter> program, const seccomp_data &data
     case BPF_ALU: {
       const std::uint32_t v = BPF_SRC(insn.code) == BPF_X ? x : k;
       switch (BPF_OP(insn.code)) {
-      case BPF_ADD: a += v; break;
-      case BPF_SUB: a -= v; break;
-      case BPF_MUL: a *= v; break;
-      case BPF_AND: a &= v; break;
-      case BPF_OR: a |= v; break;
-      case BPF_XOR: a ^= v; break;
-      case BPF_LSH: a = v < 32 ? a << v : 0; break;
-      case BPF_RSH: a = v < 32 ? a >> v : 0; break;
-      case BPF_NEG: a = 0U - a; break;
-      default: return result;
+      case BPF_ADD:
+        a += v;
+        break;
+      case BPF_SUB:
+        a -= v;
+        break;
+      case BPF_MUL:
+        a *= v;
+        break;
+      case BPF_AND:
+        a &= v;
+        break;
+      case BPF_OR:
+        a |= v;
+        break;
+      case BPF_XOR:
+        a ^= v;
+        break;
+      case BPF_LSH:
+        a = v < 32 ? a << v : 0;
+        break;
+      case BPF_RSH:
+        a = v < 32 ? a >> v : 0;
+        break;
+      case BPF_NEG:
+        a = 0U - a;
+        break;
+      default:
+        return result;
       }
       break;
     }
@@ -75,11 +94,20 @@ BpfResult run_bpf(std::span<const sock_filter> program, const seccomp_data &data
       const std::uint32_t v = BPF_SRC(insn.code) == BPF_X ? x : k;
       bool taken = false;
       switch (BPF_OP(insn.code)) {
-      case BPF_JEQ: taken = a == v; break;
-      case BPF_JGT: taken = a > v; break;
-      case BPF_JGE: taken = a >= v; break;
-      case BPF_JSET: taken = (a & v) != 0; break;
-      default: return result;
+      case BPF_JEQ:
+        taken = a == v;
+        break;
+      case BPF_JGT:
+        taken = a > v;
+        break;
+      case BPF_JGE:
+        taken = a >= v;
+        break;
+      case BPF_JSET:
+        taken = (a & v) != 0;
+        break;
+      default:
+        return result;
       }
       pc += taken ? insn.jt : insn.jf;
       break;

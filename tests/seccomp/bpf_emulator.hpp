@@ -12,9 +12,9 @@
 namespace sandbox::seccomp::test {
 
 struct BpfResult {
-  std::uint32_t ret = 0;  // the filter's return value (action | data)
-  long executed = 0;      // instructions executed, the ret included
-  bool ok = false;        // false: fell off the end or hit an instruction seccomp forbids
+  std::uint32_t ret = 0; // the filter's return value (action | data)
+  long executed = 0;     // instructions executed, the ret included
+  bool ok = false;       // false: fell off the end or hit an instruction seccomp forbids
 };
 
 BpfResult run_bpf(std::span<const sock_filter> program, const seccomp_data &data);

@@ -161,9 +161,8 @@ Counts check_arch(const Policy &policy, const Filter &filter, const TestArch &ar
         want = r.ret; // x32 numbers: the x32 arch's business
       else if (denied)
         want = SCMP_ACT_KILL_PROCESS;
-      EXPECT_EQ(r.ret, want) << arch.name << " nr " << nr << " ("
-                             << (name ? name.get() : "unknown") << ") args " << std::hex
-                             << d.args[0] << " " << d.args[1];
+      EXPECT_EQ(r.ret, want) << arch.name << " nr " << nr << " (" << (name ? name.get() : "unknown")
+                             << ") args " << std::hex << d.args[0] << " " << d.args[1];
       counts.total += r.executed;
       ++counts.runs;
       if (r.executed > counts.max) {
@@ -175,8 +174,8 @@ Counts check_arch(const Policy &policy, const Filter &filter, const TestArch &ar
   return counts;
 }
 
-long count_for(const Filter &filter, const TestArch &arch, const char *name,
-               std::uint64_t arg0 = 0, std::uint64_t arg1 = 0) {
+long count_for(const Filter &filter, const TestArch &arch, const char *name, std::uint64_t arg0 = 0,
+               std::uint64_t arg1 = 0) {
   seccomp_data d{};
   d.arch = arch.audit;
   d.nr = seccomp_syscall_resolve_name_arch(arch.token, name);

@@ -17,8 +17,8 @@ namespace sandbox::seccomp::test {
 inline PolicyContext test_context(std::map<std::string, std::string> files = {}) {
   PolicyContext ctx;
   ctx.search_path = {"/test-policies"};
-  ctx.read_file = [files = std::move(files)](const std::filesystem::path &p)
-      -> std::optional<std::string> {
+  ctx.read_file =
+      [files = std::move(files)](const std::filesystem::path &p) -> std::optional<std::string> {
     auto it = files.find(p.string());
     if (it == files.end())
       return std::nullopt;

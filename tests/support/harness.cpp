@@ -2,9 +2,11 @@
 // The integration-test harness; see harness.hpp.
 #include "harness.hpp"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
@@ -15,8 +17,6 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -52,7 +52,9 @@ std::string env_or(const char *name, const std::string &fallback) {
   return (v && *v) ? std::string(v) : fallback;
 }
 
-std::string tmp_base() { return env_or("SANDBOX_TEST_TMPDIR", "/tmp"); }
+std::string tmp_base() {
+  return env_or("SANDBOX_TEST_TMPDIR", "/tmp");
+}
 
 std::string errno_text(int e) {
   const char *name = strerrorname_np(e);
@@ -82,8 +84,8 @@ struct ChildPlan {
 }
 
 // In the forked child: become the run user, set up fds and exec. Never returns.
-[[noreturn]] void exec_child(const ChildPlan &plan, char *const *argv, char *const *envp,
-                             int in_fd, int out_fd, int err_fd) {
+[[noreturn]] void exec_child(const ChildPlan &plan, char *const *argv, char *const *envp, int in_fd,
+                             int out_fd, int err_fd) {
   if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
     child_fail("dup2", errno);
   // Close everything else the test process has open: only what the test asks may leak.
@@ -135,9 +137,15 @@ std::atomic<unsigned> g_counter{0};
 
 // ---- paths and users -------------------------------------------------------------------------
 
-std::string sandbox_bin() { return env_or("SANDBOX_BIN", SANDBOX_TEST_BIN); }
-std::string probe_bin() { return env_or("SANDBOX_PROBE", SANDBOX_TEST_PROBE); }
-std::string source_dir() { return SANDBOX_TEST_SOURCE_DIR; }
+std::string sandbox_bin() {
+  return env_or("SANDBOX_BIN", SANDBOX_TEST_BIN);
+}
+std::string probe_bin() {
+  return env_or("SANDBOX_PROBE", SANDBOX_TEST_PROBE);
+}
+std::string source_dir() {
+  return SANDBOX_TEST_SOURCE_DIR;
+}
 
 std::string sandbox_bin_problem() {
   std::string bin = sandbox_bin();
@@ -151,7 +159,9 @@ std::string sandbox_bin_problem() {
   return {};
 }
 
-bool running_as_root() { return geteuid() == 0; }
+bool running_as_root() {
+  return geteuid() == 0;
+}
 
 std::optional<User> lookup_user(const std::string &name) {
   struct passwd pw {};
@@ -208,7 +218,8 @@ TempDir::TempDir(const std::string &owner, std::string_view prefix) {
 TempDir::~TempDir() {
   std::error_code ec;
   // Files a sandbox created may be read-only dirs; make everything writable first.
-  for (auto it = fs::recursive_directory_iterator(m_path, fs::directory_options::skip_permission_denied, ec);
+  for (auto it = fs::recursive_directory_iterator(
+           m_path, fs::directory_options::skip_permission_denied, ec);
        !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (it->is_directory(ec) && !it->is_symlink(ec))
       chmod(it->path().c_str(), 0755);
@@ -325,8 +336,12 @@ std::string RunResult::describe() const {
   return os.str();
 }
 
-std::vector<std::string> RunResult::out_lines() const { return lines_of(out); }
-std::vector<std::string> RunResult::err_lines() const { return lines_of(err); }
+std::vector<std::string> RunResult::out_lines() const {
+  return lines_of(out);
+}
+std::vector<std::string> RunResult::err_lines() const {
+  return lines_of(err);
+}
 
 std::vector<std::string> RunResult::results() const {
   std::vector<std::string> r;
@@ -398,9 +413,7 @@ Process::Process(std::vector<std::string> args, RunOptions opts) {
   plan.close_stdin = opts.close_stdin;
   plan.envp = {"HOME=" + u.home,
                "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
-               "USER=" + u.name,
-               "LOGNAME=" + u.name,
-               "LANG=C.UTF-8"};
+               "USER=" + u.name, "LOGNAME=" + u.name, "LANG=C.UTF-8"};
   // Sanitizer settings pass through to the (instrumented) launcher.
   for (const char *name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
     if (const char *v = std::getenv(name))
@@ -555,7 +568,8 @@ RunResult Process::wait(std::chrono::seconds timeout) {
   while (std::chrono::steady_clock::now() < grace && pump(100ms)) {
   }
   if (!m_expect_timeout)
-    ADD_FAILURE() << "timed out after " << timeout.count() << " s and killed:" << m_result.describe();
+    ADD_FAILURE() << "timed out after " << timeout.count()
+                  << " s and killed:" << m_result.describe();
   return m_result;
 }
 
@@ -572,7 +586,9 @@ RunResult run_as_user(std::vector<std::string> argv, RunOptions opts) {
 
 // ---- user namespaces -------------------------------------------------------------------------
 
-bool userns_required() { return env_or("SANDBOX_REQUIRE_USERNS", "0") == "1"; }
+bool userns_required() {
+  return env_or("SANDBOX_REQUIRE_USERNS", "0") == "1";
+}
 
 std::string userns_unavailable_reason() {
   static std::optional<std::string> cached;
@@ -598,9 +614,10 @@ std::string userns_unavailable_reason() {
   RunResult r = run_sandbox({unshare, "--user", "--map-root-user", "/bin/true"}, o);
   if (r.exit_code != 0)
     cached = "unprivileged user namespaces do not work for user '" +
-             (name.empty() ? std::string("(self)") : name) + "' (`unshare -Ur true` failed: " +
-             r.err + "); check user.max_user_namespaces / kernel.unprivileged_userns_clone / "
-                     "AppArmor restrict_unprivileged_userns";
+             (name.empty() ? std::string("(self)") : name) +
+             "' (`unshare -Ur true` failed: " + r.err +
+             "); check user.max_user_namespaces / kernel.unprivileged_userns_clone / "
+             "AppArmor restrict_unprivileged_userns";
   else
     cached = "";
   return *cached;
@@ -631,7 +648,8 @@ std::vector<std::string> Facts::list(const std::string &key) const {
 
 std::map<std::string, std::string> Facts::with_prefix(const std::string &prefix) const {
   std::map<std::string, std::string> out;
-  for (auto it = m_kv.lower_bound(prefix); it != m_kv.end() && it->first.rfind(prefix, 0) == 0; ++it)
+  for (auto it = m_kv.lower_bound(prefix); it != m_kv.end() && it->first.rfind(prefix, 0) == 0;
+       ++it)
     out.insert(*it);
   return out;
 }
@@ -738,8 +756,8 @@ void expect_nothing_left_behind(const HostSnapshot &before, const User &user,
                       before.tmp_entries.begin(), before.tmp_entries.end(),
                       std::back_inserter(added));
   // Our own per-run temp dirs (sbxtest-*) are removed by the harness before this check.
-  EXPECT_TRUE(added.empty()) << "new entries owned by " << user.name << " in " << tmp_base()
-                             << ": " << join(added, ", ");
+  EXPECT_TRUE(added.empty()) << "new entries owned by " << user.name << " in " << tmp_base() << ": "
+                             << join(added, ", ");
 }
 
 TcpListener::TcpListener() {

@@ -74,15 +74,15 @@ void write_file_as(const std::string &path, const std::string &content, const Us
 // ---- running ---------------------------------------------------------------------------------
 
 struct RunOptions {
-  std::chrono::seconds timeout{30};  // then SIGKILL and a test failure
-  std::string user;                  // "" = test_user(); when not root: must be "" or ourselves
-  std::string cwd;                   // "" = a fresh temp dir owned by the user (removed after)
-  std::vector<std::string> env;      // extra "K=V" on top of the clean environment
-  std::string stdin_data;            // empty: stdin is /dev/null
-  bool close_stdin = false;          // start with fd 0 CLOSED (not /dev/null)
+  std::chrono::seconds timeout{30};    // then SIGKILL and a test failure
+  std::string user;                    // "" = test_user(); when not root: must be "" or ourselves
+  std::string cwd;                     // "" = a fresh temp dir owned by the user (removed after)
+  std::vector<std::string> env;        // extra "K=V" on top of the clean environment
+  std::string stdin_data;              // empty: stdin is /dev/null
+  bool close_stdin = false;            // start with fd 0 CLOSED (not /dev/null)
   std::vector<std::string> leak_paths; // opened WITHOUT O_CLOEXEC in the child (fds 3, 4, ...)
-  bool raw = false;                  // args is a full command line; do not prepend the sandbox
-  bool expect_timeout = false;       // do not ADD_FAILURE on timeout
+  bool raw = false;                    // args is a full command line; do not prepend the sandbox
+  bool expect_timeout = false;         // do not ADD_FAILURE on timeout
 };
 
 struct RunResult {
@@ -101,7 +101,9 @@ struct RunResult {
   [[nodiscard]] std::string result() const; // the only/last result, or "<no result>"
 };
 
-inline std::ostream &operator<<(std::ostream &os, const RunResult &r) { return os << r.describe(); }
+inline std::ostream &operator<<(std::ostream &os, const RunResult &r) {
+  return os << r.describe();
+}
 
 // A running process started as the test user; killed (SIGKILL) and reaped on destruction.
 class Process {
@@ -156,7 +158,8 @@ bool userns_required(); // SANDBOX_REQUIRE_USERNS=1
         !sbx_bin_problem_.empty()) {                                                               \
       FAIL() << sbx_bin_problem_;                                                                  \
     }                                                                                              \
-    if (std::string sbx_reason_ = ::sbx::test::userns_unavailable_reason(); !sbx_reason_.empty()) { \
+    if (std::string sbx_reason_ = ::sbx::test::userns_unavailable_reason();                        \
+        !sbx_reason_.empty()) {                                                                    \
       if (::sbx::test::userns_required()) {                                                        \
         FAIL() << "SANDBOX_REQUIRE_USERNS=1 but rootless sandboxes cannot run: " << sbx_reason_;   \
       }                                                                                            \

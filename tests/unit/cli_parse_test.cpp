@@ -28,10 +28,11 @@ TEST(CliParse, RunWithoutProfileUsesDefault) {
 }
 
 TEST(CliParse, RunWithProfileAndOverrides) {
-  auto r = parse({"run", "-v", "dev.toml", "--bind", "/a:/b", "--bind", "/c", "--ro-bind", "/d",
-                  "--tmpfs", "/t", "--setenv", "A=1", "--unsetenv", "B", "--chdir", "/b",
-                  "--hostname", "h", "--uid", "0", "--gid", "self", "--share", "net", "--root",
-                  "/srv/root", "--seccomp", "strict", "--dry-run", "--", "sh"});
+  auto r = parse(
+      {"run", "-v",         "dev.toml",  "--bind",    "/a:/b",  "--bind",     "/c",   "--ro-bind",
+       "/d",  "--tmpfs",    "/t",        "--setenv",  "A=1",    "--unsetenv", "B",    "--chdir",
+       "/b",  "--hostname", "h",         "--uid",     "0",      "--gid",      "self", "--share",
+       "net", "--root",     "/srv/root", "--seccomp", "strict", "--dry-run",  "--",   "sh"});
   EXPECT_EQ(r.run.profile, "dev.toml");
   const auto &o = r.run.overrides;
   EXPECT_EQ(o.bind, (std::vector<std::string>{"/a:/b", "/c"}));

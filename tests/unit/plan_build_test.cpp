@@ -6,6 +6,7 @@
 
 #include "plan/build.hpp"
 #include "profile/load.hpp"
+#include "profile/overrides.hpp"
 #include "util/error.hpp"
 
 namespace sandbox::plan {
@@ -18,7 +19,8 @@ HostFacts fake_host() {
   h.user = "ann";
   h.home = "/home/ann";
   h.cwd = "/home/ann/src";
-  h.environ = {"HOME=/home/ann", "PATH=/home/ann/bin:/usr/bin", "TERM=xterm", "LC_ALL=C",
+  h.environ = {"HOME=/home/ann", "PATH=/home/ann/bin:/usr/bin",
+               "TERM=xterm",     "LC_ALL=C",
                "SECRET_TOKEN=x", "LANG=C.UTF-8"};
   h.path_kind = [](const std::string &p) {
     if (p == "/" || p == "/home/ann/src" || p == "/srv/data")
@@ -32,8 +34,11 @@ HostFacts fake_host() {
 
 profile::Profile load(std::string_view text, const HostFacts &host) {
   profile::LoadContext ctx;
-  ctx.variables = {{"HOME", host.home}, {"PWD", host.cwd}, {"UID", "1000"},
-                   {"GID", "1000"},     {"USER", host.user}};
+  ctx.variables = {{"HOME", host.home},
+                   {"PWD", host.cwd},
+                   {"UID", "1000"},
+                   {"GID", "1000"},
+                   {"USER", host.user}};
   ctx.getenv = [](std::string_view) { return std::nullopt; };
   ctx.read_file = [](const std::filesystem::path &) { return std::nullopt; };
   return profile::load_profile_text(text, "test.toml", ctx);
@@ -119,8 +124,8 @@ TEST(PlanBuild, MissingBindSourceIsAnErrorNamingTheProfileLine) {
 }
 
 TEST(PlanBuild, OptionalMissingBindIsSkippedWithANote) {
-  auto p = plan_for(
-      "[[mount]]\ntype = \"bind\"\nsource = \"/nope\"\ndest = \"/x\"\noptional = true\n");
+  auto p =
+      plan_for("[[mount]]\ntype = \"bind\"\nsource = \"/nope\"\ndest = \"/x\"\noptional = true\n");
   EXPECT_EQ(find_mount(p, "/x"), nullptr);
   EXPECT_EQ(std::count_if(p.notes.begin(), p.notes.end(),
                           [](const std::string &n) {
@@ -185,8 +190,7 @@ TEST(PlanBuild, SubidsWithoutRangesIsAnErrorNotAFallback) {
     plan_for("[user]\nmap = \"subids\"\n", host);
     FAIL() << "expected an error";
   } catch (const Error &e) {
-    EXPECT_NE(e.line().find("user ann has no range in /etc/subuid"), std::string::npos)
-        << e.line();
+    EXPECT_NE(e.line().find("user ann has no range in /etc/subuid"), std::string::npos) << e.line();
     EXPECT_NE(e.line().find("usermod --add-subuids"), std::string::npos) << e.line();
   }
 }
@@ -212,8 +216,8 @@ TEST(PlanBuild, AutoPicksSubidsOnlyWhenEverythingIsThere) {
   host.newgidmap = "/usr/bin/newgidmap";
   auto p = plan_for("[user]\nmap = \"auto\"\n", host);
   EXPECT_EQ(p.ids.method, MapMethod::subids);
-  EXPECT_EQ(p.ids.gid, (std::vector<IdRange>{{0, 200000, 1000}, {1000, 1000, 1},
-                                             {1001, 201000, 64535}}));
+  EXPECT_EQ(p.ids.gid,
+            (std::vector<IdRange>{{0, 200000, 1000}, {1000, 1000, 1}, {1001, 201000, 64535}}));
 }
 
 TEST(SubidMap, KeepsTheCallersIdAndFillsTheRest) {
@@ -243,6 +247,41 @@ TEST(PlanDescribe, ListsTheStagesInOrder) {
   EXPECT_LT(pos("pivot_root"), pos("rlimit nofile 64:64"));
   EXPECT_LT(pos("no_new_privs"), pos("seccomp"));
   EXPECT_LT(pos("seccomp"), pos("execve make -j2"));
+}
+
+} // namespace
+} // namespace sandbox::plan
+
+namespace sandbox::plan {
+namespace {
+
+TEST(PlanBuild, DefaultProfileRefusesToExposeHomeOrRootReadWrite) {
+  for (const char *cwd : {"/home/ann", "/home", "/"}) {
+    auto host = fake_host();
+    host.cwd = cwd;
+    host.path_kind = [](const std::string &) { return PathKind::directory; };
+    try {
+      build_plan(load(profile::builtin_default_profile(), host), host, {"id"}, no_policies());
+      ADD_FAILURE() << "expected a refusal from " << cwd;
+    } catch (const Error &e) {
+      EXPECT_NE(e.line().find(std::string("refusing to bind ") + cwd + " read-write"),
+                std::string::npos)
+          << e.line();
+    }
+  }
+}
+
+TEST(PlanBuild, ACommandLineBindOfHomeIsTakenAsMeant) {
+  auto host = fake_host();
+  auto profile = load("", host);
+  profile::Diagnostics diags;
+  profile::Overrides o;
+  o.bind = {"/home/ann"};
+  profile::apply_overrides(profile, o, diags);
+  ASSERT_TRUE(diags.empty());
+  host.path_kind = [](const std::string &) { return PathKind::directory; };
+  auto p = build_plan(profile, host, {"id"}, no_policies());
+  EXPECT_NE(find_mount(p, "/home/ann"), nullptr);
 }
 
 } // namespace
