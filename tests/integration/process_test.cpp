@@ -313,3 +313,33 @@ TEST_F(Process_, ClosedStdinIsNotReusedByTheLauncher) {
   EXPECT_EQ(fd0.find("socket:"), std::string::npos) << fd0;
   EXPECT_EQ(fd0.find("anon_inode"), std::string::npos) << fd0;
 }
+
+TEST_F(Process_, StalePwdEnvironmentIsIgnored) {
+  // The cwd bound in is the real working directory, not whatever $PWD claims (a program that
+  // chdir()s without updating PWD must not get its $PWD, e.g. the home, bound read-write).
+  RunOptions o;
+  o.env = {"PWD=" + user().home};
+  Facts f = facts({}, o);
+  EXPECT_EQ(f["cwd"], work());
+  EXPECT_FALSE(f.has("mount." + user().home) && f["mount." + user().home].rfind("tmpfs", 0) != 0)
+      << "the home from $PWD was bound: " << f["mount." + user().home];
+}
+
+TEST_F(Process_, RunningFromHomeOrRootRefusesToBindItReadWrite) {
+  // The default profile binds the cwd read-write: from $HOME, / or a parent of $HOME that
+  // would expose everything. The launcher refuses (exit 125, one line, with a hint).
+  std::vector<std::string> dirs = {user().home, "/"};
+  const std::string parent = std::filesystem::path(user().home).parent_path();
+  if (parent != "/")
+    dirs.push_back(parent);
+  for (const auto &dir : dirs) {
+    RunOptions o;
+    o.cwd = dir;
+    RunResult r = run_sandbox(probe_argv({"write", dir + "/sbx-" + marker()}), o);
+    EXPECT_EQ(r.exit_code, 125) << "cwd " << dir << r;
+    EXPECT_EQ(r.err_lines().size(), 1U) << r;
+    EXPECT_EQ(r.err.rfind("sandbox: ", 0), 0U) << r;
+    EXPECT_FALSE(std::filesystem::exists(dir + "/sbx-" + marker()));
+    std::filesystem::remove(dir + "/sbx-" + marker());
+  }
+}

@@ -34,6 +34,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1460,6 +1461,13 @@ static int a_proc_fd_escape(int argc, char **argv) {
   return 1;
 }
 
+// shm-get KEY: look up a System V shared memory segment by key (IPC namespace isolation).
+static int a_shm_get(int argc, char **argv) {
+  NEED(1, "shm-get KEY");
+  result_of(shmget((key_t)strtol(argv[0], NULL, 0), 0, 0));
+  return 1;
+}
+
 // exec PATH ARGS...: execv; consumes the rest of the line (no "+" after it).
 static int a_exec(int argc, char **argv) {
   NEED(1, "exec PATH [ARGS...]");
@@ -1539,6 +1547,7 @@ static const struct {
     {"cwd-check", a_cwd_check},
     {"chdir-cwd", a_cwd_check},
     {"fd-escape", a_fd_escape},
+    {"shm-get", a_shm_get},
     {"proc-fd-escape", a_proc_fd_escape},
     {"exec", a_exec},
     {"echo", a_echo},

@@ -68,6 +68,7 @@ struct ChildPlan {
   std::string cwd;
   std::vector<std::string> leak_paths;
   bool close_stdin = false;
+  int leak_high_fd = -1;
   bool drop = false;
   uid_t uid = 0;
   gid_t gid = 0;
@@ -119,6 +120,12 @@ struct ChildPlan {
     int fd = open(p.c_str(), O_RDONLY); // deliberately without O_CLOEXEC
     if (fd < 0)
       child_fail("open leak path", errno);
+  }
+  if (plan.leak_high_fd >= 0) {
+    int fd = open("/", O_RDONLY | O_DIRECTORY);
+    if (fd < 0 || dup2(fd, plan.leak_high_fd) < 0)
+      child_fail("leak a high fd", errno);
+    close(fd);
   }
   if (plan.close_stdin)
     close(0);
@@ -411,6 +418,7 @@ Process::Process(std::vector<std::string> args, RunOptions opts) {
   }
   plan.leak_paths = opts.leak_paths;
   plan.close_stdin = opts.close_stdin;
+  plan.leak_high_fd = opts.leak_high_fd;
   plan.envp = {"HOME=" + u.home,
                "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
                "USER=" + u.name, "LOGNAME=" + u.name, "LANG=C.UTF-8"};
