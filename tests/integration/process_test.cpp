@@ -343,3 +343,21 @@ TEST_F(Process_, RunningFromHomeOrRootRefusesToBindItReadWrite) {
     std::filesystem::remove(dir + "/sbx-" + marker());
   }
 }
+
+TEST_F(Process_, EarlySignalNeitherHangsNorLeaks) {
+  // SIGTERM to the launcher at various points of its setup (before the command may exist):
+  // it must end promptly (forwarded, or the launcher dies and takes the sandbox with it).
+  for (int delay_ms : {0, 2, 5, 10, 20, 50, 100}) {
+    Process p(probe_argv({"sleep", "30", marker()}), opts_in_work({}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    p.signal(SIGTERM);
+    auto start = std::chrono::steady_clock::now();
+    RunResult r = p.wait(std::chrono::seconds(10));
+    auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_FALSE(r.timed_out) << "delay " << delay_ms << " ms" << r;
+    EXPECT_LT(took, std::chrono::seconds(5)) << "delay " << delay_ms << " ms";
+    EXPECT_EQ(r.exit_code, 128 + SIGTERM) << "delay " << delay_ms << " ms" << r;
+    EXPECT_TRUE(wait_no_processes(user().uid, marker(), std::chrono::seconds(3)))
+        << "delay " << delay_ms << " ms: processes left behind";
+  }
+}
