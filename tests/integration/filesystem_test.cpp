@@ -98,6 +98,9 @@ TEST_F(Filesystem, ProcIsAFreshProc) {
 }
 
 TEST_F(Filesystem, MinimalDev) {
+  RunResult pts = probe({"ls", "/dev/pts"});
+  // A new devpts instance: none of the host's ptys, only ptmx.
+  EXPECT_EQ(Facts(pts.out)["entries"], "ptmx") << pts;
   RunResult r = probe({"ls", "/dev", "+", "stat", "/dev/null", "+", "write", "/dev/null"});
   ASSERT_EQ(r.exit_code, 0) << r;
   Facts f(r.out);
