@@ -154,7 +154,16 @@ std::string source_dir() {
   return SANDBOX_TEST_SOURCE_DIR;
 }
 
+static std::string default_user_name();
+
 std::string sandbox_bin_problem() {
+  // Root hides rootless bugs: a run user that is uid 0 is a configuration error, not a skip.
+  if (running_as_root()) {
+    auto u = lookup_user(default_user_name());
+    if (u && u->uid == 0)
+      return "SANDBOX_TEST_USER '" + u->name +
+             "' is uid 0: refusing to run sandboxes as root (it hides rootless bugs)";
+  }
   std::string bin = sandbox_bin();
   if (bin.empty())
     return "no sandbox binary: the build has no `sandbox` target and SANDBOX_BIN is not set";
