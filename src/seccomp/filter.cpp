@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <bit>
 #include <cerrno>
 #include <cstddef>
 #include <cstring>
@@ -29,6 +30,7 @@
 
 #include <seccomp.h>
 
+#include "seccomp/bpf_optimize.hpp"
 #include "seccomp/rule_toml.hpp"
 #include "util/error.hpp"
 
@@ -326,36 +328,49 @@ void emit_condition(RuleCode &code, const ArgCondition &c, bool wide) {
     code.end_condition();
     return;
   }
+  // Low word first: when a rule fails there, A still holds it for the next rule, which the
+  // peephole pass exploits (rules on one argument then cost one jump each).
   switch (c.op) {
-  case CmpOp::masked_eq:
-    if (wide && mask_hi != 0) {
+  case CmpOp::masked_eq: {
+    const bool check_hi = wide && mask_hi != 0;
+    const int lo_pass = check_hi ? next : k_pass;
+    if (mask_lo != 0) {
+      code.load(lo_at);
+      if (std::has_single_bit(mask_lo)) {
+        // One bit: jset tests it without changing A.
+        if (lo != 0)
+          code.jump(BPF_JSET, mask_lo, lo_pass, k_fail);
+        else
+          code.jump(BPF_JSET, mask_lo, k_fail, lo_pass);
+      } else {
+        if (mask_lo != 0xffffffffU)
+          code.and_k(mask_lo);
+        code.jump(BPF_JEQ, lo, lo_pass, k_fail);
+      }
+    }
+    if (check_hi) {
       code.load(hi_at);
       if (mask_hi != 0xffffffffU)
         code.and_k(mask_hi);
-      code.jump(BPF_JEQ, hi, next, k_fail);
-    }
-    if (mask_lo != 0) {
-      code.load(lo_at);
-      if (mask_lo != 0xffffffffU)
-        code.and_k(mask_lo);
-      code.jump(BPF_JEQ, lo, k_pass, k_fail);
+      code.jump(BPF_JEQ, hi, k_pass, k_fail);
     }
     break;
+  }
   case CmpOp::eq:
+    code.load(lo_at);
+    code.jump(BPF_JEQ, lo, wide ? next : k_pass, k_fail);
     if (wide) {
       code.load(hi_at);
-      code.jump(BPF_JEQ, hi, next, k_fail);
+      code.jump(BPF_JEQ, hi, k_pass, k_fail);
     }
-    code.load(lo_at);
-    code.jump(BPF_JEQ, lo, k_pass, k_fail);
     break;
   case CmpOp::ne:
+    code.load(lo_at);
+    code.jump(BPF_JEQ, lo, wide ? next : k_fail, k_pass);
     if (wide) {
       code.load(hi_at);
-      code.jump(BPF_JEQ, hi, next, k_pass);
+      code.jump(BPF_JEQ, hi, k_fail, k_pass);
     }
-    code.load(lo_at);
-    code.jump(BPF_JEQ, lo, k_fail, k_pass);
     break;
   case CmpOp::gt:
   case CmpOp::ge:
@@ -432,26 +447,16 @@ Filter compile_filter(const Policy &policy) {
   filter.program.resize(bytes.size() / sizeof(sock_filter));
   std::memcpy(filter.program.data(), bytes.data(), bytes.size());
 
-  // Replace each `ret TRACE(marker)` with a jump to the syscall's argument block, appended once.
-  std::map<std::pair<std::size_t, bool>, std::size_t> block_at;
-  const std::size_t dispatch_len = filter.program.size();
-  for (std::size_t pc = 0; pc < dispatch_len; ++pc) {
-    const sock_filter insn = filter.program[pc];
-    if (insn.code != (BPF_RET | BPF_K))
-      continue;
-    const auto marker = marker_of(insn.k);
-    if (!marker)
-      continue;
-    if (marker->first >= policy.syscalls.size())
-      throw Error::message("libseccomp filter has an unexpected TRACE action");
-    auto [it, added] = block_at.try_emplace(*marker, filter.program.size());
-    if (added) {
-      auto block = argument_block(policy.syscalls[marker->first], marker->second);
-      filter.program.insert(filter.program.end(), block.begin(), block.end());
-    }
-    filter.program[pc] =
-        sock_filter{BPF_JMP | BPF_JA, 0, 0, static_cast<std::uint32_t>(it->second - pc - 1)};
-  }
+  // Each `ret TRACE(marker)` becomes the syscall's argument block; then the peephole pass.
+  filter.program = detail::splice_and_optimize(
+      filter.program, [&](std::uint32_t ret) -> std::optional<std::vector<sock_filter>> {
+        const auto marker = marker_of(ret);
+        if (!marker)
+          return std::nullopt;
+        if (marker->first >= policy.syscalls.size())
+          throw Error::message("libseccomp filter has an unexpected TRACE action");
+        return argument_block(policy.syscalls[marker->first], marker->second);
+      });
   if (filter.program.size() > BPF_MAXINSNS)
     throw Error::message("the seccomp filter has " + std::to_string(filter.program.size()) +
                          " instructions; the kernel takes at most " + std::to_string(BPF_MAXINSNS));

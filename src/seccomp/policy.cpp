@@ -66,9 +66,10 @@ public:
   std::optional<Policy> run() {
     if (m_settings.policy == "none") {
       if (!m_settings.rules.empty())
-        m_diags.add({origin_of(m_settings.rules.front().origin), "seccomp.rule",
+        m_diags.add({origin_of(m_settings.rules.front().origin),
+                     "seccomp.rule",
                      "rules given, but policy = \"none\" disables seccomp",
-                     "remove the rules or name a policy"});
+                     {}});
       if (m_settings.default_action)
         m_diags.add({origin_of(m_settings.origin),
                      "seccomp.default_action",
@@ -91,9 +92,11 @@ public:
       m_default = m_settings.default_action;
 
     if (!m_default) {
-      m_diags.add({origin_of(m_settings.origin), "seccomp.policy",
-                   "policy \"" + m_settings.policy + "\" sets no default_action",
-                   "set default_action in the policy or in [seccomp]"});
+      m_diags.add({origin_of(m_settings.origin),
+                   "seccomp.policy",
+                   "policy \"" + m_settings.policy +
+                       "\" sets no default_action (set it in the policy or in [seccomp])",
+                   {}});
     }
     if (!m_diags.empty())
       return std::nullopt;
@@ -212,6 +215,22 @@ private:
     m_files.push_back(file.display);
     m_stack.push_back(file.identity);
 
+    // Includes first, whatever the key order: this file's own keys override theirs.
+    if (const auto *v = table->get("include")) {
+      const auto *arr = v->as_array();
+      if (!arr)
+        m_diags.add({origin_of(*v), "include", "expected a list of policy names or paths", {}});
+      for (std::size_t i = 0; arr && i < arr->size(); ++i) {
+        const auto &item = (*arr)[i];
+        const auto *s = item.as_string();
+        if (!s) {
+          m_diags.add({origin_of(item), "include", "expected a policy name or path", {}});
+          continue;
+        }
+        if (auto inc = find_policy(s->get(), file.dir, origin_of(item), "include"))
+          apply_file(*inc, depth + 1);
+      }
+    }
     std::vector<Candidate> rules;
     for (const auto &[k, v] : *table) {
       const std::string key(k.str());
@@ -219,20 +238,7 @@ private:
         if (!v.is_string())
           m_diags.add({origin_of(v), key, "expected a string", {}});
       } else if (key == "include") {
-        const auto *arr = v.as_array();
-        if (!arr) {
-          m_diags.add({origin_of(v), key, "expected a list of policy names or paths", {}});
-          continue;
-        }
-        for (const auto &item : *arr) {
-          const auto *s = item.as_string();
-          if (!s) {
-            m_diags.add({origin_of(item), key, "expected a policy name or path", {}});
-            continue;
-          }
-          if (auto inc = find_policy(s->get(), file.dir, origin_of(item), key))
-            apply_file(*inc, depth + 1);
-        }
+        continue;
       } else if (key == "default_action") {
         if (auto a = detail::parse_action_node(v, key, m_diags))
           m_default = a;
@@ -396,9 +402,12 @@ private:
           if (c.rule.optional || !direct[i]) {
             m_skipped.insert(name);
           } else {
-            m_diags.add({origin_of(c.rule.origin), c.key + ".syscalls",
-                         "unknown syscall \"" + name + "\" on this architecture",
-                         "set optional = true if it only exists on newer kernels"});
+            m_diags.add({origin_of(c.rule.origin),
+                         c.key + ".syscalls",
+                         "unknown syscall \"" + name +
+                             "\" on this architecture (set optional = true on the rule if only "
+                             "newer kernels have it)",
+                         {}});
           }
           continue;
         }

@@ -150,28 +150,32 @@ profile::Origin origin_of_key(const toml::key &key) {
           static_cast<int>(src.begin.column)};
 }
 
+// Edits (insert, delete, substitute, swap two neighbours) from a to b.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i)
+    d[i][0] = i;
   for (std::size_t j = 0; j <= b.size(); ++j)
-    row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
+    d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
+      d[i][j] = std::min(
+          {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
-  }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
 std::optional<std::uint64_t> parse_u64_node(const toml::node &node, const std::string &key,
                                             profile::Diagnostics &diags) {
   if (const auto *i = node.as_integer()) {
     if (i->get() < 0) {
-      diags.add({origin_of(node), key, "expected a non-negative number",
-                 "write large values as a string, e.g. \"0xffffffffffffffff\""});
+      diags.add({origin_of(node),
+                 key,
+                 "expected a non-negative number (write values above 2^63 as a string, e.g. "
+                 "\"0xffffffffffffffff\")",
+                 {}});
       return std::nullopt;
     }
     return static_cast<std::uint64_t>(i->get());
