@@ -33,3 +33,15 @@ TEST_F(LeakedFd, CVE_2024_21626_WorkingDirectoryIsInsideTheRoot) {
   RunResult other = probe({"cwd-check"}, {"--chdir", aux()});
   EXPECT_NE(other.result(), "ok") << "--chdir to an unbound host dir worked: " << other;
 }
+
+TEST_F(LeakedFd, HighNumberedInheritedFdIsClosed) {
+  // A launcher that closes fds only below some bound (1024, FD_SETSIZE) misses this one.
+  RunOptions o = opts_in_work({});
+  o.leak_high_fd = 4000;
+  RunResult c = run_as_user({probe_bin(), "facts"}, o);
+  ASSERT_NE(Facts(c.out)["fds"].find("4000"), std::string::npos)
+      << "control: the harness did not leak fd 4000 (RLIMIT_NOFILE too low?)" << c;
+  RunResult r = probe({"fd-escape", "+", "facts"}, {}, o);
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(Facts(r.out)["fds"], "0,1,2") << r;
+}

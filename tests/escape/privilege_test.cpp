@@ -74,3 +74,23 @@ TEST_F(Privilege, CVE_2014_8989_SetgroupsIsDenied) {
   EXPECT_EQ(r.results().front(), "errno=EPERM") << "dropped supplementary groups" << r;
   EXPECT_EQ(Facts(r.out)["setgroups"], "deny");
 }
+
+TEST_F(Privilege, FileCapabilitiesGainNothing) {
+  if (!running_as_root())
+    GTEST_SKIP() << "needs root to set file capabilities";
+  if (access("/usr/sbin/setcap", X_OK) != 0)
+    GTEST_SKIP() << "setcap (libcap2-bin) is not installed";
+  // A copy of the probe with file capabilities (like ping's cap_net_raw), in the bound cwd.
+  const std::string capped = work() + "/capped-probe";
+  std::filesystem::copy_file(probe_bin(), capped);
+  chmod(capped.c_str(), 0755);
+  ASSERT_EQ(std::system(("/usr/sbin/setcap cap_net_raw,cap_sys_admin+ep " + capped).c_str()), 0);
+  // Control: outside a sandbox the test user gains them.
+  RunResult c = run_as_user({capped, "facts"}, opts_in_work({}));
+  ASSERT_NE(Facts(c.out)["CapEff"], "0000000000000000") << "file caps do not work here" << c;
+  RunResult r = sandbox({"run", "--", capped, "facts"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  Facts f(r.out);
+  EXPECT_EQ(f["CapEff"], "0000000000000000");
+  EXPECT_EQ(f["CapPrm"], "0000000000000000");
+}

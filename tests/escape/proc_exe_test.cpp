@@ -56,3 +56,14 @@ TEST_F(ProcExe, PtraceOfSandboxInitFails) {
   EXPECT_FALSE(escaped(res[0])) << "ptrace of the sandbox init worked" << r;
   EXPECT_FALSE(escaped(res[1])) << "process_vm_readv of the sandbox init worked" << r;
 }
+
+TEST_F(ProcExe, CVE_2016_9962_InitFdsNotReachableThroughProc) {
+  // runc's init held host fds reachable through /proc/<init>/fd. Here pid 1 is the sandbox's
+  // reaper: its fds must not be openable, or must not lead outside the sandbox's root.
+  RunResult r = probe({"stat", "/proc/1", "+", "proc-fd-escape", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto res = r.results();
+  ASSERT_EQ(res.size(), 2U) << r;
+  ASSERT_EQ(Facts(r.out)["owner"], std::to_string(user().uid)) << "pid 1 is not the sandbox's" << r;
+  EXPECT_NE(res[1], "errno=EXDEV") << "an fd of pid 1 leads outside the sandbox" << r;
+}

@@ -98,6 +98,9 @@ TEST_F(Filesystem, ProcIsAFreshProc) {
 }
 
 TEST_F(Filesystem, MinimalDev) {
+  RunResult pts = probe({"ls", "/dev/pts"});
+  // A new devpts instance: none of the host's ptys, only ptmx.
+  EXPECT_EQ(Facts(pts.out)["entries"], "ptmx") << pts;
   RunResult r = probe({"ls", "/dev", "+", "stat", "/dev/null", "+", "write", "/dev/null"});
   ASSERT_EQ(r.exit_code, 0) << r;
   Facts f(r.out);
@@ -153,9 +156,10 @@ TEST_F(Filesystem, NetworkIsLoopbackOnlyAndUp) {
 TEST_F(Filesystem, BusyboxRootDirectory) {
   // --root DIR: a minimal rootfs (busybox + the static probe); nothing of the host's / shows.
   const std::string root = aux() + "/rootfs";
-  for (const char *d : {"bin", "proc", "dev", "tmp", "etc"})
+  // The default profile mounts tmpfs on /tmp, /run and $HOME, and the root stays read-only:
+  // the rootfs must have those mount points.
+  for (const char *d : {"bin", "proc", "dev", "tmp", "etc", "run"})
     std::filesystem::create_directories(root + "/" + d);
-  // The default profile mounts a tmpfs on $HOME: the rootfs must have the mount point.
   std::filesystem::create_directories(root + user().home);
   std::filesystem::copy_file("/bin/busybox", root + "/bin/busybox");
   std::filesystem::create_symlink("busybox", root + "/bin/sh");
@@ -173,11 +177,47 @@ TEST_F(Filesystem, BusyboxRootDirectory) {
   EXPECT_EQ(res[3], "errno=ENOENT") << "the host's build tree is visible" << p;
   for (auto &e : f.list("entries"))
     EXPECT_TRUE(e == "bin" || e == "proc" || e == "dev" || e == "tmp" || e == "etc" ||
-                e == "home" || e == "probe")
+                e == "home" || e == "run" || e == "probe")
         << "unexpected /" << e;
   EXPECT_EQ(f["cwd"], work());
   EXPECT_EQ(f["uid"], std::to_string(user().uid));
   RunResult sh = sandbox({"run", "--root", root, "--", "/bin/sh", "-c", "echo hi from busybox"});
   EXPECT_EQ(sh.exit_code, 0) << sh;
   EXPECT_EQ(sh.out, "hi from busybox\n") << sh;
+}
+
+TEST_F(Filesystem, RunIsHidden) {
+  // The host's /run (session sockets, D-Bus, systemd state) is replaced by an empty tmpfs.
+  RunResult host = run_as_user({probe_bin(), "ls", "/run"}, opts_in_work({}));
+  ASSERT_NE(Facts(host.out)["entries"], "") << "precondition: the host's /run is not empty";
+  RunResult r = probe({"ls", "/run", "+", "facts"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  Facts f(r.out);
+  EXPECT_EQ(f["entries"], "") << "host /run entries are visible";
+  EXPECT_EQ(field(f["mount./run"], 0), "tmpfs") << f["mount./run"];
+}
+
+TEST_F(Filesystem, KernelStateIsMaskedAndReadOnly) {
+  // [filesystem] mask hides host kernel state; [filesystem] readonly makes /proc/sys & co
+  // read-only. Only paths that exist on this host are checked (kcore, sysrq-trigger may not).
+  RunResult r = probe({"cat", "/proc/keys", "+", "ls", "/sys/firmware", "+", "facts"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto res = r.results();
+  ASSERT_EQ(res.size(), 2U) << r;
+  Facts f(r.out);
+  if (access("/proc/keys", F_OK) == 0) {
+    EXPECT_TRUE(res[0] != "ok" || f["data"].empty()) << "/proc/keys is not masked" << r;
+    EXPECT_TRUE(f.has("mount./proc/keys")) << "nothing is mounted over /proc/keys";
+  }
+  if (!std::filesystem::is_empty("/sys/firmware")) {
+    EXPECT_TRUE(res[1] != "ok" || f["entries"].empty()) << "/sys/firmware is not masked" << r;
+    EXPECT_TRUE(f.has("mount./sys/firmware")) << "nothing is mounted over /sys/firmware";
+  }
+  for (const char *ro :
+       {"/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs"}) {
+    if (access(ro, F_OK) != 0)
+      continue;
+    std::string key = std::string("mount.") + ro;
+    EXPECT_EQ(field(f[key], 1), "ro") << key << "=" << f[key];
+  }
 }

@@ -285,3 +285,79 @@ TEST_F(Process_, SuccessfulRunLeavesNothingBehind) {
   expect_nothing_left_behind(before, user(), marker());
   EXPECT_EQ(list_home(), home_before) << "the run left something in the real home";
 }
+
+TEST_F(Process_, CommandExitEndsTheSandboxDespiteBackgroundProcesses) {
+  // The command exits 7, leaving a daemonized child inside: `sandbox run` returns 7 at once
+  // (it does not wait for the daemon) and the daemon dies with the pid namespace.
+  RunOptions o;
+  o.timeout = std::chrono::seconds(20);
+  RunResult r = sandbox({"run", "--", "/bin/sh", "-c",
+                         probe_bin() + " daemon 1000 " + marker() + " >/dev/null; exit 7"},
+                        o);
+  EXPECT_EQ(r.exit_code, 7) << r;
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_TRUE(wait_no_processes(user().uid, marker(), std::chrono::seconds(3)))
+      << "the daemon survived the sandbox";
+}
+
+TEST_F(Process_, ClosedStdinIsNotReusedByTheLauncher) {
+  // A launcher started with fd 0 closed must not hand one of its own fds (the sync socket,
+  // a pidfd) to the command as stdin.
+  RunOptions o;
+  o.close_stdin = true;
+  Facts f = facts({}, o);
+  EXPECT_EQ(f["fds"], "0,1,2") << "fd.0=" << f["fd.0"];
+  const std::string fd0 = f["fd.0"];
+  EXPECT_TRUE(fd0 == "/dev/null" || fd0 == "<missing fd.0>" || fd0.rfind("pipe:", 0) == 0)
+      << "fd 0 inside is " << fd0;
+  EXPECT_EQ(fd0.find("socket:"), std::string::npos) << fd0;
+  EXPECT_EQ(fd0.find("anon_inode"), std::string::npos) << fd0;
+}
+
+TEST_F(Process_, StalePwdEnvironmentIsIgnored) {
+  // The cwd bound in is the real working directory, not whatever $PWD claims (a program that
+  // chdir()s without updating PWD must not get its $PWD, e.g. the home, bound read-write).
+  RunOptions o;
+  o.env = {"PWD=" + user().home};
+  Facts f = facts({}, o);
+  EXPECT_EQ(f["cwd"], work());
+  EXPECT_FALSE(f.has("mount." + user().home) && f["mount." + user().home].rfind("tmpfs", 0) != 0)
+      << "the home from $PWD was bound: " << f["mount." + user().home];
+}
+
+TEST_F(Process_, RunningFromHomeOrRootRefusesToBindItReadWrite) {
+  // The default profile binds the cwd read-write: from $HOME, / or a parent of $HOME that
+  // would expose everything. The launcher refuses (exit 125, one line, with a hint).
+  std::vector<std::string> dirs = {user().home, "/"};
+  const std::string parent = std::filesystem::path(user().home).parent_path();
+  if (parent != "/")
+    dirs.push_back(parent);
+  for (const auto &dir : dirs) {
+    RunOptions o;
+    o.cwd = dir;
+    RunResult r = run_sandbox(probe_argv({"write", dir + "/sbx-" + marker()}), o);
+    EXPECT_EQ(r.exit_code, 125) << "cwd " << dir << r;
+    EXPECT_EQ(r.err_lines().size(), 1U) << r;
+    EXPECT_EQ(r.err.rfind("sandbox: ", 0), 0U) << r;
+    EXPECT_FALSE(std::filesystem::exists(dir + "/sbx-" + marker()));
+    std::filesystem::remove(dir + "/sbx-" + marker());
+  }
+}
+
+TEST_F(Process_, EarlySignalNeitherHangsNorLeaks) {
+  // SIGTERM to the launcher at various points of its setup (before the command may exist):
+  // it must end promptly (forwarded, or the launcher dies and takes the sandbox with it).
+  for (int delay_ms : {0, 2, 5, 10, 20, 50, 100}) {
+    Process p(probe_argv({"sleep", "30", marker()}), opts_in_work({}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    p.signal(SIGTERM);
+    auto start = std::chrono::steady_clock::now();
+    RunResult r = p.wait(std::chrono::seconds(10));
+    auto took = std::chrono::steady_clock::now() - start;
+    EXPECT_FALSE(r.timed_out) << "delay " << delay_ms << " ms" << r;
+    EXPECT_LT(took, std::chrono::seconds(5)) << "delay " << delay_ms << " ms";
+    EXPECT_EQ(r.exit_code, 128 + SIGTERM) << "delay " << delay_ms << " ms" << r;
+    EXPECT_TRUE(wait_no_processes(user().uid, marker(), std::chrono::seconds(3)))
+        << "delay " << delay_ms << " ms: processes left behind";
+  }
+}

@@ -34,6 +34,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -1401,6 +1402,72 @@ static int a_daemon(int argc, char **argv) {
   return argc >= 2 ? 2 : 1;
 }
 
+// proc-fd-escape PID: CVE-2016-9962 (runc): the container's init held host fds that a process
+// in the container could reach through /proc/<pid>/fd. For every fd of PID, open it via /proc
+// and, for directories, walk ".." to see if it leads to a "/" other than ours.
+// Prints opened=<fds> (those we could open); ok when nothing leads out, errno=EXDEV when one
+// does, or the errno of listing /proc/PID/fd.
+static int a_proc_fd_escape(int argc, char **argv) {
+  NEED(1, "proc-fd-escape PID");
+  char dir[64];
+  snprintf(dir, sizeof dir, "/proc/%d/fd", atoi(argv[0]));
+  DIR *d = opendir(dir);
+  if (!d) {
+    result_errno(errno);
+    return 1;
+  }
+  struct stat root;
+  stat("/", &root);
+  int escaped = 0;
+  char opened[1024] = "";
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (!isdigit((unsigned char)de->d_name[0]))
+      continue;
+    char path[384];
+    snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+    int fd = open(path, O_PATH | O_CLOEXEC);
+    if (fd < 0)
+      continue;
+    size_t len = strlen(opened);
+    snprintf(opened + len, sizeof opened - len, "%s%s", len ? "," : "", de->d_name);
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+      int cur = fd;
+      fd = -1;
+      for (int i = 0; cur >= 0 && i < 64; i++) {
+        int up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        close(cur);
+        cur = up;
+      }
+      struct stat top;
+      if (cur >= 0 && fstat(cur, &top) == 0 &&
+          (top.st_dev != root.st_dev || top.st_ino != root.st_ino))
+        escaped = 1;
+      if (cur >= 0)
+        close(cur);
+    }
+    if (fd >= 0)
+      close(fd);
+  }
+  int e = errno;
+  closedir(d);
+  (void)e;
+  printf("opened=%s\n", opened);
+  if (escaped)
+    result_errno(EXDEV);
+  else
+    result_ok();
+  return 1;
+}
+
+// shm-get KEY: look up a System V shared memory segment by key (IPC namespace isolation).
+static int a_shm_get(int argc, char **argv) {
+  NEED(1, "shm-get KEY");
+  result_of(shmget((key_t)strtol(argv[0], NULL, 0), 0, 0));
+  return 1;
+}
+
 // exec PATH ARGS...: execv; consumes the rest of the line (no "+" after it).
 static int a_exec(int argc, char **argv) {
   NEED(1, "exec PATH [ARGS...]");
@@ -1480,6 +1547,8 @@ static const struct {
     {"cwd-check", a_cwd_check},
     {"chdir-cwd", a_cwd_check},
     {"fd-escape", a_fd_escape},
+    {"shm-get", a_shm_get},
+    {"proc-fd-escape", a_proc_fd_escape},
     {"exec", a_exec},
     {"echo", a_echo},
     {"userns-root", a_userns_root},

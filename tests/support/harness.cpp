@@ -67,6 +67,8 @@ struct ChildPlan {
   std::vector<std::string> envp;
   std::string cwd;
   std::vector<std::string> leak_paths;
+  bool close_stdin = false;
+  int leak_high_fd = -1;
   bool drop = false;
   uid_t uid = 0;
   gid_t gid = 0;
@@ -119,6 +121,14 @@ struct ChildPlan {
     if (fd < 0)
       child_fail("open leak path", errno);
   }
+  if (plan.leak_high_fd >= 0) {
+    int fd = open("/", O_RDONLY | O_DIRECTORY);
+    if (fd < 0 || dup2(fd, plan.leak_high_fd) < 0)
+      child_fail("leak a high fd", errno);
+    close(fd);
+  }
+  if (plan.close_stdin)
+    close(0);
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -144,7 +154,16 @@ std::string source_dir() {
   return SANDBOX_TEST_SOURCE_DIR;
 }
 
+static std::string default_user_name();
+
 std::string sandbox_bin_problem() {
+  // Root hides rootless bugs: a run user that is uid 0 is a configuration error, not a skip.
+  if (running_as_root()) {
+    auto u = lookup_user(default_user_name());
+    if (u && u->uid == 0)
+      return "SANDBOX_TEST_USER '" + u->name +
+             "' is uid 0: refusing to run sandboxes as root (it hides rootless bugs)";
+  }
   std::string bin = sandbox_bin();
   if (bin.empty())
     return "no sandbox binary: the build has no `sandbox` target and SANDBOX_BIN is not set";
@@ -407,6 +426,8 @@ Process::Process(std::vector<std::string> args, RunOptions opts) {
     plan.cwd = opts.cwd;
   }
   plan.leak_paths = opts.leak_paths;
+  plan.close_stdin = opts.close_stdin;
+  plan.leak_high_fd = opts.leak_high_fd;
   plan.envp = {"HOME=" + u.home,
                "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
                "USER=" + u.name, "LOGNAME=" + u.name, "LANG=C.UTF-8"};

@@ -74,11 +74,14 @@ void write_file_as(const std::string &path, const std::string &content, const Us
 // ---- running ---------------------------------------------------------------------------------
 
 struct RunOptions {
-  std::chrono::seconds timeout{30};    // then SIGKILL and a test failure
-  std::string user;                    // "" = test_user(); when not root: must be "" or ourselves
-  std::string cwd;                     // "" = a fresh temp dir owned by the user (removed after)
-  std::vector<std::string> env;        // extra "K=V" on top of the clean environment
-  std::string stdin_data;              // empty: stdin is /dev/null
+  std::chrono::seconds timeout{30}; // then SIGKILL and a test failure
+  std::string user;                 // "" = test_user(); when not root: must be "" or ourselves
+  std::string cwd;                  // "" = a fresh temp dir owned by the user (removed after)
+  std::vector<std::string> env;     // extra "K=V" on top of the clean environment
+  std::string stdin_data;           // empty: stdin is /dev/null
+  bool close_stdin = false;
+  int leak_high_fd = -1; // also leak "/" (O_PATH-less, no CLOEXEC) at this fd number            //
+                         // start with fd 0 CLOSED (not /dev/null)
   std::vector<std::string> leak_paths; // opened WITHOUT O_CLOEXEC in the child (fds 3, 4, ...)
   bool raw = false;                    // args is a full command line; do not prepend the sandbox
   bool expect_timeout = false;         // do not ADD_FAILURE on timeout
