@@ -8,6 +8,8 @@ packages=(
   cmake g++ make pkg-config libcap-dev libseccomp-dev libtomlplusplus-dev libcli11-dev
   # tests
   libgtest-dev googletest clang-format util-linux procps busybox-static iproute2
+  # clang-tidy (scripts/check-cloexec.sh); clang and libFuzzer (scripts/fuzz.sh)
+  clang-tidy clang libclang-rt-14-dev
   # run time: newuidmap/newgidmap (user.map = "subids"), fuse-overlayfs (overlay roots)
   uidmap fuse-overlayfs
 )

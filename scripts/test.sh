@@ -3,7 +3,8 @@
 # The whole test suite as CI runs it. Run as root (sudo scripts/test.sh): it installs the
 # Debian packages, creates the unprivileged test users (with /etc/subuid ranges), checks the
 # formatting, builds with -Werror twice (release, and ASan+UBSan), and runs every test under
-# ctest. Integration and escape tests run the sandbox as the unprivileged user, never as root.
+# ctest; then clang-tidy's close-on-exec checks and a minute of each fuzzer. Integration and
+# escape tests run the sandbox as the unprivileged user, never as root.
 #
 # The tree is copied to $SANDBOX_TEST_DIR (default /var/tmp/sandbox-test) first, because the
 # test user must be able to read the binaries and fixtures, wherever the checkout lives.
@@ -48,6 +49,9 @@ cmake --build --preset release -j"$jobs"
 step "release tests"
 ctest --preset release -j"$jobs" --timeout 300
 
+step "close-on-exec check (clang-tidy over src/)"
+bash scripts/check-cloexec.sh build/release
+
 step "ASan+UBSan build (-Werror)"
 cmake --preset dev >/dev/null
 cmake --build --preset dev -j"$jobs"
@@ -55,4 +59,7 @@ step "ASan+UBSan tests"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --preset dev -j"$jobs" --timeout 600
 chmod -R a+rX "$work/src/build"
+
+step "fuzzing (clang, ASan+UBSan; ${SANDBOX_FUZZ_SECONDS:-60}s per target)"
+bash scripts/fuzz.sh
 step "all tests passed"

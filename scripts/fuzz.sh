@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Builds the libFuzzer targets (tests/fuzz) with clang, ASan and UBSan in build/fuzz, and runs
+# each for SANDBOX_FUZZ_SECONDS (default 60) over its seed corpus in tests/fuzz/corpus/, both at
+# once. Any finding (crash, sanitizer report, uncaught exception, failed round trip, timeout,
+# leak) fails: the input is saved in build/fuzz/findings/ and printed in base64, with the
+# command that reproduces it. New inputs found go to build/fuzz/corpus/, never to the tree.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+seconds=${SANDBOX_FUZZ_SECONDS:-60}
+build=$src/build/fuzz
+cd "$src"
+start=$(date +%s)
+
+CC=clang CXX=clang++ cmake -S . -B "$build" -DSANDBOX_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  >/dev/null
+cmake --build "$build" --target sandbox_fuzzers -j"$(nproc)" >/dev/null
+echo "fuzz.sh: built in $(( $(date +%s) - start ))s; fuzzing each target for ${seconds}s"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+rm -rf "$build/findings"
+mkdir -p "$build/findings"
+pids=()
+for target in profile seccomp; do
+  mkdir -p "$build/corpus/$target"
+  "$build/tests/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$build/findings/$target-" \
+    "$build/corpus/$target" "tests/fuzz/corpus/$target" >"$build/fuzz_$target.log" 2>&1 &
+  pids+=($!)
+done
+failed=0
+i=0
+for target in profile seccomp; do
+  if wait "${pids[$i]}"; then
+    runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$build/fuzz_$target.log")
+    echo "fuzz.sh: fuzz_$target: no finding in ${runs:-?} runs"
+  else
+    failed=1
+    echo "fuzz.sh: fuzz_$target FOUND A PROBLEM:" >&2
+    grep -E -A25 'ERROR:|runtime error|FUZZ FINDING|deadly signal|timeout' \
+      "$build/fuzz_$target.log" | head -60 >&2 || tail -n 40 "$build/fuzz_$target.log" >&2
+    for f in "$build"/findings/"$target"-*; do
+      [ -e "$f" ] || continue
+      echo "fuzz.sh: input $f (base64: $(base64 -w0 "$f"))" >&2
+      echo "fuzz.sh: reproduce: $build/tests/fuzz/fuzz_$target $f" >&2
+    done
+  fi
+  i=$((i + 1))
+done
+echo "fuzz.sh: done in $(( $(date +%s) - start ))s"
+exit "$failed"
