@@ -187,7 +187,8 @@ int seccomp_command(const std::vector<std::string> &rest) {
 void ensure_stdio_open() {
   for (int fd = 0; fd <= 2; ++fd)
     if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
-      int null_fd = open("/dev/null", O_RDWR);
+      // Not O_CLOEXEC: it becomes fd 0, 1 or 2, which the command inherits, or is closed now.
+      int null_fd = open("/dev/null", O_RDWR); // NOLINT(android-cloexec-open)
       if (null_fd >= 0 && null_fd != fd) {
         dup2(null_fd, fd);
         close(null_fd);

@@ -333,7 +333,8 @@ std::vector<std::string> plan_environment(const profile::EnvSettings &env, const
     if (entry.find('=') != std::string::npos && (!env.clear || env_name_matches(entry, env.keep)))
       out.push_back(entry);
   for (const auto &[name, value] : env.set) {
-    std::erase_if(out, [&](const std::string &e) { return e.starts_with(name + "="); });
+    std::erase_if(out,
+                  [&, &name = name](const std::string &e) { return e.starts_with(name + "="); });
     out.push_back(name + "=" + value);
   }
   for (const auto &name : env.unset)

@@ -449,7 +449,7 @@ private:
       }
       // This layer's conditional rules are checked first; an earlier one with the same args
       // is replaced.
-      std::erase_if(state.conditional, [&](const ConditionalRule &old) {
+      std::erase_if(state.conditional, [&, &entry = entry](const ConditionalRule &old) {
         return std::any_of(entry.conditional.begin(), entry.conditional.end(),
                            [&](const ConditionalRule &r) { return r.args == old.args; });
       });

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include <toml++/toml.h>
+#include "util/toml.hpp"
 
 #include "profile/diagnostic.hpp"
 #include "seccomp/settings.hpp"

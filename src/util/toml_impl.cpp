@@ -2,4 +2,4 @@
 // The one translation unit that compiles toml++ (see src/CMakeLists.txt: no shared library
 // to load at every start).
 #define TOML_IMPLEMENTATION
-#include <toml++/toml.h>
+#include "util/toml.hpp"
