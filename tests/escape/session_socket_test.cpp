@@ -26,8 +26,8 @@ protected:
       if (!running_as_root())
         GTEST_SKIP() << m_dir << " does not exist and we cannot create it";
       fs::create_directories(m_dir);
-      chown(m_dir.c_str(), user().uid, user().gid);
-      chmod(m_dir.c_str(), 0700);
+      ASSERT_EQ(chown(m_dir.c_str(), user().uid, user().gid), 0) << m_dir;
+      ASSERT_EQ(chmod(m_dir.c_str(), 0700), 0) << m_dir;
       m_created = true;
     }
     m_path = m_dir + "/sbx-bus-" + marker();
@@ -38,7 +38,7 @@ protected:
     std::memcpy(sa.sun_path, m_path.c_str(), m_path.size());
     ASSERT_EQ(bind(m_fd, reinterpret_cast<sockaddr *>(&sa), sizeof sa), 0);
     ASSERT_EQ(listen(m_fd, 8), 0);
-    chown(m_path.c_str(), user().uid, user().gid);
+    ASSERT_EQ(chown(m_path.c_str(), user().uid, user().gid), 0) << m_path;
   }
   void TearDown() override {
     if (m_fd >= 0)
