@@ -31,7 +31,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 printf '%s\n' "${files[@]}" |
-  xargs -P "$jobs" -n 4 clang-tidy -p "$build" --quiet --use-color=false "${checks[@]}" \
+  xargs -P "$jobs" -n 4 clang-tidy -p "$build" --quiet --use-color=false --extra-arg=-Wno-unknown-warning-option "${checks[@]}" \
     >"$log" 2>&1 || status=$?
 if [ "$status" != 0 ] || grep -qE '(warning|error):' "$log"; then
   grep -E -A3 '(warning|error):' "$log" | head -100 >&2

@@ -7,9 +7,11 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <cstdio>
+#include <charconv>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <string_view>
 
 #include "plan/host_facts.hpp"
 
@@ -27,7 +29,11 @@ std::string kernel_overlay_problem() {
     return "uname failed";
   int major = 0;
   int minor = 0;
-  if (std::sscanf(u.release, "%d.%d", &major, &minor) != 2)
+  const std::string_view release(u.release);
+  const char *end = release.data() + release.size();
+  auto [after_major, major_error] = std::from_chars(release.data(), end, major);
+  if (major_error != std::errc() || after_major == end || *after_major != '.' ||
+      std::from_chars(after_major + 1, end, minor).ec != std::errc())
     return std::string("unrecognised kernel release ") + u.release;
   if (major < 5 || (major == 5 && minor < 11))
     return std::string("kernel ") + u.release +

@@ -95,7 +95,7 @@ private:
             fail("expected a string key");
           std::string key = string();
           expect(':');
-          o.emplace_back(std::move(key), value(depth + 1));
+          o.push_back(Member{std::move(key), value(depth + 1)});
         } while (eat(','));
         expect('}');
       }

@@ -16,8 +16,11 @@
 namespace sandbox::seccomp::json {
 
 struct Value;
+struct Member;
 using Array = std::vector<Value>;
-using Object = std::vector<std::pair<std::string, Value>>;
+// A struct rather than std::pair<std::string, Value>: clang 14 with libstdc++ 12 rejects the pair
+// of a still-incomplete Value inside the variant below, where a vector of a named struct is fine.
+using Object = std::vector<Member>;
 
 struct Number {
   std::string text; // as written
@@ -36,6 +39,11 @@ struct Value {
   [[nodiscard]] std::optional<std::uint64_t> unsigned_integer() const;
   // The member `key` of an object, or nullptr.
   [[nodiscard]] const Value *get(std::string_view key) const;
+};
+
+struct Member {
+  std::string key;
+  Value value;
 };
 
 // Throws sandbox::Error "NAME:LINE:COL: what is wrong" on malformed input.
