@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// Compiling a Policy to classic BPF with libseccomp, and installing it.
+// Compiling a Policy to classic BPF, and installing it.
 //
-// libseccomp builds the architecture checks and the syscall dispatch (a binary tree:
-// SCMP_FLTATR_CTL_OPTIMIZE = 2). It cannot express our argument rules, though: "EPERM if ioctl's
-// cmd is TIOCSTI, else allow" under a default of EPERM is refused (a rule may not repeat the
-// default action), and when a syscall's argument checks fail libseccomp always falls through to
-// the default action, never to an "else". So a syscall with argument rules gets a marker action,
-// TRACE(marker), from libseccomp, and each `ret TRACE(marker)` is replaced by a jump to a block
-// we append that checks the arguments in rule order and ends with the syscall's own action.
-// Markers are per word size: 32-bit arches (i386, x32) compare only the low half of each
-// argument, as libseccomp does, since the kernel truncates them.
+// The dispatch (architecture checks, then a binary search over syscall numbers) is ours, below;
+// libseccomp supplies the syscall tables, and its own generator still renders `export --format
+// pfc` (build_context). A syscall with argument rules gets a marker return value, TRACE(marker),
+// in the dispatch, and each `ret TRACE(marker)` is replaced by a block that checks the arguments
+// in rule order and ends with the syscall's own action (libseccomp could not express that: "EPERM
+// if ioctl's cmd is TIOCSTI, else allow" under a default of EPERM is refused, and when argument
+// checks fail it always falls through to the default action). Markers are per word size: 32-bit
+// arches (i386, x32) compare only the low half of each argument, since the kernel truncates them.
 #include "seccomp/filter.hpp"
 
 #include <linux/audit.h>
@@ -21,6 +20,7 @@
 #include <bit>
 #include <cerrno>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -436,16 +436,180 @@ std::optional<std::pair<std::size_t, bool>> marker_of(std::uint32_t ret_value) {
   return std::nullopt;
 }
 
+// --- the dispatch: architecture, then syscall number -------------------------------------
+//
+// libseccomp's own generator (seccomp_export_bpf with its binary tree) takes ~10 ms for the
+// default policy, paid at every start; this one takes well under a millisecond. It emits a
+// balanced binary search over the syscall numbers of each architecture, where consecutive
+// numbers with the same outcome form one range. A syscall with argument rules ends in a marker,
+// replaced by its argument block as before. Conditional jumps here only ever skip one
+// instruction, a `ja` (whose offset has 32 bits) to the taken branch: the peephole pass threads
+// those away and lays the program out again, so no offset ever overflows its 8 bits.
+
+constexpr std::uint32_t k_x32_syscall_bit = 0x40000000U;
+
+// What a range of syscall numbers returns, from `first` up to the next range's first.
+struct Range {
+  std::uint32_t first;
+  std::uint32_t ret;
+};
+
+sock_filter stmt(std::uint16_t code, std::uint32_t k) {
+  return {code, 0, 0, k};
+}
+sock_filter ja(std::size_t offset) {
+  return stmt(BPF_JMP | BPF_JA, static_cast<std::uint32_t>(offset));
+}
+// if (A <op> k) go on with the next instruction (a `ja` to the taken branch), else skip it.
+sock_filter branch(std::uint16_t op, std::uint32_t k) {
+  return {static_cast<std::uint16_t>(BPF_JMP | op | BPF_K), 0, 1, k};
+}
+void append(std::vector<sock_filter> &to, const std::vector<sock_filter> &code) {
+  to.insert(to.end(), code.begin(), code.end());
+}
+
+// A binary search over ranges[lo..hi], with A holding the syscall number.
+std::vector<sock_filter> search(const std::vector<Range> &ranges, std::size_t lo, std::size_t hi) {
+  if (lo == hi)
+    return {stmt(BPF_RET | BPF_K, ranges[lo].ret)};
+  const std::size_t mid = lo + (hi - lo + 1) / 2;
+  const std::vector<sock_filter> below = search(ranges, lo, mid - 1);
+  const std::vector<sock_filter> above = search(ranges, mid, hi);
+  std::vector<sock_filter> out{branch(BPF_JGE, ranges[mid].first), ja(below.size())};
+  append(out, below);
+  append(out, above);
+  return out;
+}
+
+// The number of syscall `name` on `token`'s architecture, or -1. libseccomp names some
+// syscalls by a negative pseudo number even where the kernel has a direct one (recvmmsg on i386,
+// which it otherwise reaches through socketcall): those come from the table of numbers, read
+// once into `direct` when first needed.
+int number_on(std::uint32_t token, const std::string &name, std::map<std::string, int> &direct) {
+  const int nr = seccomp_syscall_resolve_name_arch(token, name.c_str());
+  if (nr >= 0)
+    return nr;
+  if (direct.empty()) {
+    direct.emplace("", -1); // read
+    for (int n = 0; n < 1024; ++n)
+      if (char *found = seccomp_syscall_resolve_num_arch(token, n)) {
+        direct.emplace(found, n);
+        std::free(found); // libseccomp allocated it
+      }
+  }
+  const auto it = direct.find(name);
+  return it == direct.end() ? -1 : it->second;
+}
+
+// The ranges of one architecture: every number the policy names there, the default elsewhere.
+std::vector<Range> ranges_for(const Policy &policy, std::uint32_t token) {
+  const bool wide = arch_is_wide(token);
+  std::map<std::string, int> direct_numbers;
+  const std::uint32_t default_ret = scmp_action(policy.default_action);
+  const std::uint32_t base = wide ? k_marker_base_64 : k_marker_base_32;
+  std::map<std::uint32_t, std::size_t> rule_at; // syscall number -> index in policy.syscalls
+  for (std::size_t i = 0; i < policy.syscalls.size(); ++i) {
+    const auto &rule = policy.syscalls[i];
+    if (seccomp_syscall_resolve_name(rule.name.c_str()) == __NR_SCMP_ERROR)
+      throw Error::message("unknown syscall \"" + rule.name + "\" (rule at " + where(rule.origin) +
+                               ")",
+                           "set optional = true on the rule if it only exists on newer kernels");
+    if (i >= k_marker_span)
+      throw Error::message("too many syscalls with argument rules");
+    const int nr = number_on(token, rule.name, direct_numbers);
+    if (nr < 0)
+      continue; // not a syscall of this architecture (socketcall on x86_64)
+    auto number = static_cast<std::uint32_t>(nr);
+    if (token == SCMP_ARCH_X32)
+      number |= k_x32_syscall_bit;
+    const auto [at, inserted] = rule_at.emplace(number, i);
+    const auto &other = policy.syscalls[at->second];
+    if (!inserted && (other.action != rule.action || other.conditional != rule.conditional))
+      throw Error::message("\"" + other.name + "\" and \"" + rule.name +
+                               "\" are one syscall here (number " + std::to_string(number) +
+                               "), with different rules (at " + where(rule.origin) + ")",
+                           "give both names the same rule");
+  }
+  std::vector<Range> ranges{{0, default_ret}};
+  // Sets the outcome from `first` on, merging with the range before when it is the same.
+  auto set_from = [&](std::uint32_t first, std::uint32_t ret) {
+    if (ranges.back().first == first)
+      ranges.back().ret = ret;
+    else
+      ranges.push_back({first, ret});
+    if (ranges.size() >= 2 && ranges[ranges.size() - 2].ret == ret)
+      ranges.pop_back();
+  };
+  for (const auto &[number, i] : rule_at) {
+    const auto &rule = policy.syscalls[i];
+    set_from(number, rule.conditional.empty()
+                         ? scmp_action(rule.action)
+                         : SCMP_ACT_TRACE(base + static_cast<std::uint32_t>(i)));
+    if (number != 0xffffffffU)
+      set_from(number + 1, default_ret);
+  }
+  return ranges;
+}
+
+std::vector<sock_filter> search(const std::vector<Range> &ranges) {
+  return search(ranges, 0, ranges.size() - 1);
+}
+
+// The code for one architecture's syscalls, entered with the arch in A.
+std::vector<sock_filter> arch_section(const Policy &policy, std::uint32_t token) {
+  std::vector<sock_filter> out{stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr))};
+  if (token != SCMP_ARCH_X86_64) {
+    append(out, search(ranges_for(policy, token)));
+    return out;
+  }
+  // x32 syscalls arrive with the x86_64 audit arch and __X32_SYSCALL_BIT set in the number.
+  std::vector<sock_filter> x32;
+  if (policy.compat.x32 == CompatMode::filter) {
+    x32 = search(ranges_for(policy, SCMP_ARCH_X32));
+  } else {
+    // -1 is no x32 call: ptrace sets it to skip a syscall, and the kernel answers ENOSYS.
+    x32 = {branch(BPF_JEQ, 0xffffffffU), ja(1), stmt(BPF_RET | BPF_K, SCMP_ACT_KILL_PROCESS),
+           stmt(BPF_RET | BPF_K, scmp_action(policy.default_action))};
+  }
+  const std::vector<sock_filter> native = search(ranges_for(policy, token));
+  out.push_back(branch(BPF_JGE, k_x32_syscall_bit));
+  out.push_back(ja(native.size()));
+  append(out, native);
+  append(out, x32);
+  return out;
+}
+
+// The architecture checks, native first, then each architecture's section. Any other
+// architecture (say, a 32-bit syscall with compat = "deny") kills the process: it is either an
+// attack or a program that cannot work here anyway.
+std::vector<sock_filter> dispatch(const Policy &policy) {
+  std::vector<std::uint32_t> tokens;
+  for (auto token : arches_for(policy.compat))
+    if (token != SCMP_ARCH_X32) // inside the x86_64 section
+      tokens.push_back(token);
+  std::vector<std::vector<sock_filter>> sections;
+  sections.reserve(tokens.size());
+  for (auto token : tokens)
+    sections.push_back(arch_section(policy, token));
+
+  std::vector<sock_filter> out{stmt(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch))};
+  std::size_t section_at = 1 + 2 * tokens.size() + 1; // after the checks and the final kill
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    out.push_back(branch(BPF_JEQ, tokens[i])); // SCMP_ARCH_* are the kernel's AUDIT_ARCH_*
+    out.push_back(ja(section_at - (out.size() + 1)));
+    section_at += sections[i].size();
+  }
+  out.push_back(stmt(BPF_RET | BPF_K, SCMP_ACT_KILL_PROCESS));
+  for (const auto &section : sections)
+    append(out, section);
+  return out;
+}
+
 } // namespace
 
 Filter compile_filter(const Policy &policy) {
-  auto ctx = build_context(policy);
-  const std::string bytes = export_to_string(ctx.get(), false);
-  if (bytes.empty() || bytes.size() % sizeof(sock_filter) != 0)
-    throw Error::message("libseccomp exported a malformed filter");
   Filter filter;
-  filter.program.resize(bytes.size() / sizeof(sock_filter));
-  std::memcpy(filter.program.data(), bytes.data(), bytes.size());
+  filter.program = dispatch(policy);
 
   // Each `ret TRACE(marker)` becomes the syscall's argument block; then the peephole pass.
   filter.program = detail::splice_and_optimize(

@@ -187,7 +187,9 @@ long count_for(const Filter &filter, const TestArch &arch, const char *name, std
   return run_bpf(filter.program, d).executed;
 }
 
-TEST(Filter, DefaultPolicyMatchesModelWithin20InstructionsOnEveryArch) {
+// The budget is 20 instructions; sandbox's own dispatch needs at most 16 (15 on
+// x86_64), which man/sandbox-seccomp.5 states, so the test holds it to that.
+TEST(Filter, DefaultPolicyMatchesModelWithin16InstructionsOnEveryArch) {
   const Policy policy = resolve_named("default");
   ASSERT_EQ(policy.compat.i386, CompatMode::filter);
   ASSERT_EQ(policy.compat.x32, CompatMode::deny);
@@ -199,7 +201,7 @@ TEST(Filter, DefaultPolicyMatchesModelWithin20InstructionsOnEveryArch) {
     std::printf("  %-6s max %ld instructions (%s), mean %.1f over %ld probes\n", arch.name, c.max,
                 c.worst.c_str(), static_cast<double>(c.total) / static_cast<double>(c.runs),
                 c.runs);
-    EXPECT_LE(c.max, 20) << arch.name << ": " << c.worst;
+    EXPECT_LE(c.max, 16) << arch.name << ": " << c.worst;
     std::printf("         getppid %ld, read %ld, acct %ld, ioctl(TCGETS) %ld, ioctl(TIOCSTI) %ld, "
                 "clone %ld, personality(0xffffffff) %ld\n",
                 count_for(filter, arch, "getppid"), count_for(filter, arch, "read"),
@@ -209,8 +211,8 @@ TEST(Filter, DefaultPolicyMatchesModelWithin20InstructionsOnEveryArch) {
   }
 }
 
-// x32 filtered too (not what `default` does): correct, but the x86_64 tree holds both ABIs'
-// syscalls, so it is deeper. Measured and printed, not held to 20.
+// x32 filtered too (not what `default` does): correct, and x32 gets its own search after one
+// more jump. Measured and printed, not held to a budget.
 TEST(Filter, DefaultRulesWithX32FilteredMatchModel) {
   const Policy policy = resolve(Settings{}, "include = [\"default\"]\ncompat = \"filter\"\n");
   ASSERT_EQ(policy.compat.x32, CompatMode::filter);
