@@ -20,7 +20,6 @@
 #include <bit>
 #include <cerrno>
 #include <cstddef>
-#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -32,6 +31,7 @@
 
 #include "seccomp/bpf_optimize.hpp"
 #include "seccomp/rule_toml.hpp"
+#include "seccomp/syscall_table.hpp"
 #include "util/error.hpp"
 
 namespace sandbox::seccomp {
@@ -481,44 +481,24 @@ std::vector<sock_filter> search(const std::vector<Range> &ranges, std::size_t lo
   return out;
 }
 
-// The number of syscall `name` on `token`'s architecture, or -1. libseccomp names some
-// syscalls by a negative pseudo number even where the kernel has a direct one (recvmmsg on i386,
-// which it otherwise reaches through socketcall): those come from the table of numbers, read
-// once into `direct` when first needed.
-int number_on(std::uint32_t token, const std::string &name, std::map<std::string, int> &direct) {
-  const int nr = seccomp_syscall_resolve_name_arch(token, name.c_str());
-  if (nr >= 0)
-    return nr;
-  if (direct.empty()) {
-    direct.emplace("", -1); // read
-    for (int n = 0; n < 1024; ++n)
-      if (char *found = seccomp_syscall_resolve_num_arch(token, n)) {
-        direct.emplace(found, n);
-        std::free(found); // libseccomp allocated it
-      }
-  }
-  const auto it = direct.find(name);
-  return it == direct.end() ? -1 : it->second;
-}
-
 // The ranges of one architecture: every number the policy names there, the default elsewhere.
 std::vector<Range> ranges_for(const Policy &policy, std::uint32_t token) {
   const bool wide = arch_is_wide(token);
-  std::map<std::string, int> direct_numbers;
   const std::uint32_t default_ret = scmp_action(policy.default_action);
   const std::uint32_t base = wide ? k_marker_base_64 : k_marker_base_32;
   std::map<std::uint32_t, std::size_t> rule_at; // syscall number -> index in policy.syscalls
   for (std::size_t i = 0; i < policy.syscalls.size(); ++i) {
     const auto &rule = policy.syscalls[i];
-    if (seccomp_syscall_resolve_name(rule.name.c_str()) == __NR_SCMP_ERROR)
-      throw Error::message("unknown syscall \"" + rule.name + "\" (rule at " + where(rule.origin) +
-                               ")",
-                           "set optional = true on the rule if it only exists on newer kernels");
     if (i >= k_marker_span)
       throw Error::message("too many syscalls with argument rules");
-    const int nr = number_on(token, rule.name, direct_numbers);
-    if (nr < 0)
+    const int nr = syscall_table::number(token, rule.name);
+    if (nr < 0) {
+      if (seccomp_syscall_resolve_name(rule.name.c_str()) == __NR_SCMP_ERROR)
+        throw Error::message("unknown syscall \"" + rule.name + "\" (rule at " +
+                                 where(rule.origin) + ")",
+                             "set optional = true on the rule if it only exists on newer kernels");
       continue; // not a syscall of this architecture (socketcall on x86_64)
+    }
     auto number = static_cast<std::uint32_t>(nr);
     if (token == SCMP_ARCH_X32)
       number |= k_x32_syscall_bit;
@@ -636,9 +616,8 @@ void install_filter(const Filter &filter) {
 }
 
 bool syscall_known(std::string_view name) {
-  const std::string n(name);
   for (auto token : arches_for(CompatPolicy{}))
-    if (seccomp_syscall_resolve_name_arch(token, n.c_str()) >= 0)
+    if (syscall_table::number(token, name) >= 0)
       return true;
   return false;
 }

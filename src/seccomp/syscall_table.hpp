@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// libseccomp's syscall tables, snapshotted at build time (seccomp/tablegen): a syscall's number
+// on each architecture sandbox filters, by binary search instead of libseccomp's linear scans.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace sandbox::seccomp::syscall_table {
+
+struct Entry {
+  const char *name;
+  int nr;
+};
+
+// Sorted by name (strcmp order); generated.
+extern const Entry x86_64[], x86[], x32[], aarch64[], arm[];
+extern const std::size_t x86_64_size, x86_size, x32_size, aarch64_size, arm_size;
+
+// The number of syscall `name` on the architecture with libseccomp token `arch_token` (x32
+// numbers carry __X32_SYSCALL_BIT), or -1 where it has none or the arch is not tabled.
+int number(std::uint32_t arch_token, std::string_view name);
+
+} // namespace sandbox::seccomp::syscall_table
