@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
       }
     }
   }
-  std::FILE *out = std::fopen(argv[1], "w");
+  std::FILE *out = std::fopen(argv[1], "we");
   if (out == nullptr) {
     std::perror(argv[1]);
     return 1;
