@@ -144,3 +144,34 @@ TEST_F(FilesystemEscape, MountInsideDoesNotAppearOnHost) {
   EXPECT_EQ(read_file("/proc/self/mountinfo"), before) << "the host's mount table changed";
   EXPECT_EQ(read_file("/proc/1/mountinfo").find(target), std::string::npos);
 }
+
+// The default profile's [filesystem] mask puts an empty read-only mount over host kernel state
+// (/proc/keys here, present on every kernel). The attack: unmount the mask, directly and then
+// as root of a nested user namespace (seccomp off), or write through it. MNT_LOCKED must keep it.
+TEST_F(FilesystemEscape, MaskedKernelStateCannotBeUnmaskedOrWritten) {
+  RunResult r = probe({"umount", "/proc/keys", "+", "userns-root", "+", "umount", "/proc/keys", "+",
+                       "write", "/proc/keys", "x", "+", "facts"},
+                      {no_seccomp_profile()});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto res = r.results();
+  ASSERT_EQ(res.size(), 4U) << r; // facts prints facts, no result line
+  EXPECT_NE(res[0], "ok") << "unmounted the mask over /proc/keys without capabilities" << r;
+  ASSERT_EQ(res[1], "ok") << "could not become root in a nested userns (control failed)" << r;
+  EXPECT_NE(res[2], "ok") << "unmounted the locked mask from a nested userns" << r;
+  EXPECT_NE(res[3], "ok") << "wrote through the mask" << r;
+  Facts f(r.out);
+  EXPECT_TRUE(f.has("mount./proc/keys")) << "the mask is gone" << r;
+}
+
+// Control for the test above: the probe's umount does work on a mount that is not locked (one
+// the payload made itself in the nested namespace), so its failure above is the kernel's lock.
+TEST_F(FilesystemEscape, Control_UnmountOfAnUnlockedMountWorks) {
+  RunResult r = probe({"userns-root", "+", "mount-tmpfs", "/tmp", "+", "umount", "/tmp"},
+                      {no_seccomp_profile()});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto res = r.results();
+  ASSERT_EQ(res.size(), 3U) << r;
+  EXPECT_EQ(res[0], "ok") << r;
+  EXPECT_EQ(res[1], "ok") << r;
+  EXPECT_EQ(res[2], "ok") << "the probe cannot unmount even an unlocked mount" << r;
+}
