@@ -130,9 +130,19 @@ int run_sandbox(const plan::SandboxPlan &plan,
   args.flags = clone_flags(plan);
   args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
-  const long pid = ::syscall(SYS_clone3, &args, sizeof args);
-  if (pid < 0)
+  long pid = ::syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0 && errno == ENOSYS) {
+    // A seccomp filter around sandbox (Docker's and sandbox's own default policies answer
+    // ENOSYS to clone3, so that libc falls back to clone, whose flags a filter can read) or a
+    // kernel before 5.3: the same flags through clone(2), which returns the pidfd through its
+    // parent_tid argument. No new stack: the child continues on a copy of ours, as with fork.
+    pid = ::syscall(SYS_clone, static_cast<unsigned long>(args.flags) | SIGCHLD, nullptr, &pidfd,
+                    nullptr, 0UL);
+    if (pid < 0)
+      sys::throw_errno("clone");
+  } else if (pid < 0) {
     sys::throw_errno("clone3");
+  }
   if (pid == 0) {
     parent_end.close();
     child_main(plan, child_end, filter ? &*filter : nullptr);

@@ -24,6 +24,13 @@ constexpr Hint k_hints[] = {
      "limit exceeded: check user.max_user_namespaces and the other "
      "user.max_*_namespaces sysctls"},
     {"clone3", EINVAL, "the kernel lacks a requested namespace type"},
+    {"clone", EPERM, k_userns_hint},
+    {"clone", EACCES, k_userns_hint},
+    {"clone", EUSERS, "nested user namespaces too deep (limit 32)"},
+    {"clone", ENOSPC,
+     "limit exceeded: check user.max_user_namespaces and the other "
+     "user.max_*_namespaces sysctls"},
+    {"clone", EINVAL, "the kernel lacks a requested namespace type"},
     {"write uid_map", EPERM,
      "a mapping beyond your own id needs newuidmap and a range in "
      "/etc/subuid (user.map = \"subids\")"},
