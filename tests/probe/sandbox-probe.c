@@ -20,11 +20,14 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/filter.h>
 #include <linux/keyctl.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1484,6 +1487,80 @@ static int a_facts(int argc, char **argv) {
   return 0;
 }
 
+// seccomp-reaches NAME: does syscall NAME get past the seccomp filters already installed?
+// In a child, install one more filter that answers SECCOMP_RET_TRACE for NAME (with no
+// tracer, the kernel then skips the call and returns ENOSYS), then make the call with zero
+// arguments. The kernel applies the highest-precedence verdict of all filters, and ERRNO
+// outranks TRACE: "errno=ENOSYS" means no earlier filter stopped the call (it would have run
+// into the kernel's own checks, e.g. capabilities), any other errno is an earlier filter's.
+// That tells a seccomp denial apart from the EPERM of a missing capability.
+static int a_seccomp_reaches(int argc, char **argv) {
+  NEED(1, "seccomp-reaches "
+          "kexec_load|kexec_file_load|init_module|finit_module|delete_module|reboot|swapon|acct|"
+          "vhangup|mount");
+  static const struct {
+    const char *name;
+    long nr;
+  } calls[] = {{"kexec_load", SYS_kexec_load},
+               {"kexec_file_load", SYS_kexec_file_load},
+               {"init_module", SYS_init_module},
+               {"finit_module", SYS_finit_module},
+               {"delete_module", SYS_delete_module},
+               {"reboot", SYS_reboot},
+               {"swapon", SYS_swapon},
+               {"acct", SYS_acct},
+               {"vhangup", SYS_vhangup},
+               {"mount", SYS_mount}};
+  long nr = -1;
+  for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+    if (strcmp(argv[0], calls[i].name) == 0)
+      nr = calls[i].nr;
+  if (nr < 0)
+    die_usage("seccomp-reaches: unknown syscall name");
+  int pipefd[2];
+  if (pipe2(pipefd, O_CLOEXEC) != 0) {
+    result_errno(errno);
+    return 1;
+  }
+  fflush(stdout);
+  pid_t child = fork();
+  if (child < 0) {
+    result_errno(errno);
+    return 1;
+  }
+  if (child == 0) {
+    struct sock_filter insns[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nr, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = sizeof insns / sizeof insns[0], .filter = insns};
+    int e = 0;
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+      e = -errno; // could not even ask: reported as a negative errno
+    else if (syscall(nr, 0, 0, 0, 0, 0, 0) != 0)
+      e = errno;
+    (void)!write(pipefd[1], &e, sizeof e);
+    _exit(0);
+  }
+  close(pipefd[1]);
+  int e = 0;
+  ssize_t n = read(pipefd[0], &e, sizeof e);
+  close(pipefd[0]);
+  waitpid(child, NULL, 0);
+  if (n != (ssize_t)sizeof e)
+    printf("error=no answer from the child\n");
+  else if (e < 0)
+    printf("error=cannot install the probe's filter: %s\n", errno_name(-e));
+  else if (e == 0)
+    result_ok();
+  else
+    result_errno(e);
+  return 1;
+}
+
 // print MESSAGE: a marker line, e.g. to separate outputs.
 static int a_echo(int argc, char **argv) {
   NEED(1, "echo TEXT");
@@ -1541,6 +1618,7 @@ static const struct {
     {"perf-event-open", a_perf_event_open},
     {"userfaultfd", a_userfaultfd},
     {"open-by-handle", a_open_by_handle},
+    {"seccomp-reaches", a_seccomp_reaches},
     {"forkbomb", a_forkbomb},
     {"fsize", a_fsize},
     {"waitsig", a_waitsig},
