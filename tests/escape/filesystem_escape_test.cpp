@@ -175,3 +175,104 @@ TEST_F(FilesystemEscape, Control_UnmountOfAnUnlockedMountWorks) {
   EXPECT_EQ(res[1], "ok") << r;
   EXPECT_EQ(res[2], "ok") << "the probe cannot unmount even an unlocked mount" << r;
 }
+
+// ---- symlink-swapped mount destinations (CVE-2021-30465, runc) ---------------------------
+//
+// Untrusted code run on a persistent overlay plants symlinks where a later profile mounts
+// things: `/data -> <a host directory>` (absolute) and `/rel -> ../../..<host directory>`
+// (climbing out). A launcher that resolved destinations as host paths (root + "/data/...")
+// would follow them out of the new root and create the mount points, or mount, on the host.
+// sandbox resolves every destination inside the new root (openat2 RESOLVE_IN_ROOT) and
+// creates missing ones with O_NOFOLLOW, so the symlinks lead to the root's own copy of that
+// path, or nowhere.
+class SymlinkSwap : public FilesystemEscape {
+protected:
+  void SetUp() override {
+    FilesystemEscape::SetUp();
+    if (access("/bin/busybox", X_OK) != 0)
+      GTEST_SKIP() << "needs busybox-static (/bin/busybox)";
+    root_ = aux() + "/root";
+    for (const char *sub : {"/bin", "/proc", "/dev", "/home"})
+      fs::create_directories(root_ + sub);
+    fs::copy_file("/bin/busybox", root_ + "/bin/busybox");
+    fs::copy_file(probe_bin(), root_ + "/probe");
+    upper_ = aux() + "/upper";
+    victim_ = aux() + "/victim";
+    fs::create_directories(upper_);
+    fs::create_directories(victim_);
+    write_file_as(aux() + "/hostfile", "from the host\n", user());
+    fs::create_directories(aux() + "/hostdir");
+    if (running_as_root())
+      for (auto it = fs::recursive_directory_iterator(aux());
+           it != fs::recursive_directory_iterator(); ++it)
+        (void)!lchown(it->path().c_str(), user().uid, user().gid);
+  }
+  // A profile on the image root with a persistent upper dir, and `mounts` on top.
+  std::string profile(const std::string &name, const std::string &mounts) {
+    return write_profile(name, "[root]\nsource = \"" + root_ +
+                                   "\"\nreadonly = false\noverlay = \"persistent\"\n"
+                                   "overlay_dir = \"" +
+                                   upper_ + "\"\n[process]\ncwd = \"/\"\n" + mounts);
+  }
+  RunResult attacker(const std::string &script) {
+    return sandbox({"run", profile("attacker.toml", ""), "--", "/bin/busybox", "sh", "-c", script});
+  }
+  std::vector<std::string> victim_entries() const {
+    std::vector<std::string> names;
+    for (const auto &e : fs::directory_iterator(victim_))
+      names.push_back(e.path().filename());
+    return names;
+  }
+  std::string root_, upper_, victim_;
+};
+
+TEST_F(SymlinkSwap, CVE_2021_30465_PlantedSymlinksDoNotRedirectMountsToTheHost) {
+  // Run 1, the attacker: symlinks at the destinations a later profile will mount on.
+  RunResult plant =
+      attacker("busybox ln -s " + victim_ + " /data && busybox ln -s ../../../../../../../../.." +
+               victim_ + " /rel");
+  ASSERT_EQ(plant.exit_code, 0) << plant;
+  const std::string mounts = "[[mount]]\ntype = \"tmpfs\"\ndest = \"/data/deep/er\"\n"
+                             "[[mount]]\ntype = \"bind\"\nsource = \"" +
+                             aux() +
+                             "/hostfile\"\ndest = \"/rel/file\"\n"
+                             "[[mount]]\ntype = \"bind\"\nsource = \"" +
+                             aux() + "/hostdir\"\ndest = \"/data/dirbind\"\n";
+  const std::string victim_profile = profile("victim.toml", mounts);
+
+  // Run 2: inside the root the symlinks dangle, so setup stops with an error...
+  RunResult dangling = sandbox({"run", victim_profile, "--", "/probe", "facts"});
+  EXPECT_EQ(dangling.exit_code, 125) << dangling;
+  EXPECT_NE(dangling.err.find("/data"), std::string::npos) << dangling;
+  EXPECT_EQ(victim_entries(), std::vector<std::string>{})
+      << "a mount point was created on the host";
+
+  // Run 3, the attacker again: give the symlinks a target inside the root too.
+  RunResult decoy = attacker("busybox mkdir -p " + victim_);
+  ASSERT_EQ(decoy.exit_code, 0) << decoy;
+
+  // Run 4: every mount lands on the root's own copy of that path, none on the host's.
+  RunResult r =
+      sandbox({"run", victim_profile, "--", "/probe", "cat", victim_ + "/file", "+", "facts"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  Facts f(r.out);
+  EXPECT_EQ(f["data"], "from the host\\n") << r;
+  EXPECT_EQ(split(f["mount." + victim_ + "/deep/er"], ',').front(), "tmpfs") << r;
+  EXPECT_TRUE(f.has("mount." + victim_ + "/dirbind")) << r;
+  EXPECT_TRUE(f.has("mount." + victim_ + "/file")) << r;
+  EXPECT_EQ(victim_entries(), std::vector<std::string>{})
+      << "a mount point was created on the host";
+  EXPECT_TRUE(fs::is_directory(upper_ + "/upper" + victim_ + "/deep/er"))
+      << "the mount points are not in the sandbox's upper dir";
+}
+
+TEST_F(SymlinkSwap, Control_MountPointsUnderABoundHostDirectoryAreCreatedOnTheHost) {
+  // The same mounts under a host directory the profile binds read-write: the mount points
+  // are created through the bind, on the host, and victim_entries() sees them.
+  const std::string mounts = "[[mount]]\ntype = \"bind\"\nsource = \"" + victim_ + "\"\ndest = \"" +
+                             victim_ + "\"\n[[mount]]\ntype = \"tmpfs\"\ndest = \"" + victim_ +
+                             "/deep/er\"\n";
+  RunResult r = sandbox({"run", profile("bound.toml", mounts), "--", "/probe", "facts"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(victim_entries(), std::vector<std::string>{"deep"});
+}
