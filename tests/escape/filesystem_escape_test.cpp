@@ -5,9 +5,11 @@
 // made inside leaking to the host.
 #include "escape_support.hpp"
 
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 
 using namespace sbx::test;
@@ -144,6 +146,63 @@ TEST_F(FilesystemEscape, MountInsideDoesNotAppearOnHost) {
   EXPECT_EQ(read_file("/proc/self/mountinfo"), before) << "the host's mount table changed";
   EXPECT_EQ(read_file("/proc/1/mountinfo").find(target), std::string::npos);
 }
+
+// A mount the host makes AFTER the sandbox started (a USB stick, an NFS automount, a FUSE
+// filesystem of the user) reaches the sandbox only as root.propagation says: "slave" (the
+// default) receives it under a bound directory, "private" never does. Each case is the
+// other's control. Needs root, to make a shared mount on the host.
+class LaterHostMount : public FilesystemEscape, public ::testing::WithParamInterface<const char *> {
+protected:
+  void TearDown() override {
+    if (!shared_.empty()) {
+      umount2((shared_ + "/later").c_str(), MNT_DETACH);
+      umount2(shared_.c_str(), MNT_DETACH);
+    }
+    FilesystemEscape::TearDown();
+  }
+  std::string shared_;
+};
+
+TEST_P(LaterHostMount, ReachesTheSandboxOnlyAsPropagationSays) {
+  if (!running_as_root())
+    GTEST_SKIP() << "needs root to make a shared mount on the host";
+  const std::string propagation = GetParam();
+  const std::string dir = aux() + "/shared";
+  fs::create_directories(dir + "/later");
+  for (const auto &p : {dir, dir + "/later"})
+    (void)!chown(p.c_str(), user().uid, user().gid);
+  // The host side: `dir` is a shared mount (as under systemd, where / is shared).
+  ASSERT_EQ(mount(dir.c_str(), dir.c_str(), nullptr, MS_BIND, nullptr), 0) << strerror(errno);
+  shared_ = dir;
+  ASSERT_EQ(mount(nullptr, dir.c_str(), nullptr, MS_SHARED, nullptr), 0) << strerror(errno);
+
+  const std::string profile =
+      write_profile("propagation.toml", "[profile]\nextends = \"default\"\n[root]\n"
+                                        "propagation = \"" +
+                                            propagation + "\"\n");
+  const std::string script = "echo ready; while [ ! -e " + dir +
+                             "/go ]; do sleep 0.02; done; cat " + dir +
+                             "/later/marker 2>/dev/null || echo absent";
+  Process sandboxed({"run", profile, "--bind", dir, "--", "/bin/sh", "-c", script},
+                    opts_in_work({}));
+  ASSERT_TRUE(sandboxed.wait_for_stdout("ready")) << sandboxed.err();
+
+  ASSERT_EQ(mount("tmpfs", (dir + "/later").c_str(), "tmpfs", 0, "mode=0755"), 0)
+      << strerror(errno);
+  write_file_as(dir + "/later/marker", "mounted later on the host\n", user());
+  write_file_as(dir + "/go", "", user());
+  RunResult r = sandboxed.wait();
+  ASSERT_EQ(r.exit_code, 0) << r;
+  if (propagation == "slave")
+    EXPECT_EQ(r.out, "ready\nmounted later on the host\n")
+        << "root.propagation = \"slave\" did not receive the host's new mount" << r;
+  else
+    EXPECT_EQ(r.out, "ready\nabsent\n")
+        << "root.propagation = \"private\" received the host's new mount" << r;
+}
+
+INSTANTIATE_TEST_SUITE_P(Propagation, LaterHostMount, ::testing::Values("slave", "private"),
+                         [](const auto &info) { return std::string(info.param); });
 
 // The default profile's [filesystem] mask puts an empty read-only mount over host kernel state
 // (/proc/keys here, present on every kernel). The attack: unmount the mask, directly and then
