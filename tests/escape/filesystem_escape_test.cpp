@@ -202,7 +202,7 @@ TEST_P(LaterHostMount, ReachesTheSandboxOnlyAsPropagationSays) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Propagation, LaterHostMount, ::testing::Values("slave", "private"),
-                         [](const auto &info) { return std::string(info.param); });
+                         [](const auto &param_info) { return std::string(param_info.param); });
 
 // The default profile's [filesystem] mask puts an empty read-only mount over host kernel state
 // (/proc/keys here, present on every kernel). The attack: unmount the mask, directly and then
