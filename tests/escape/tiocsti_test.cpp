@@ -10,9 +10,10 @@ using namespace sbx::test;
 
 class Tiocsti : public Escape {
 protected:
-  RunResult run_under_pty(const std::vector<std::string> &sandbox_opts) {
+  RunResult run_under_pty(const std::vector<std::string> &sandbox_opts,
+                          const std::vector<std::string> &probe_args = {"tiocsti"}) {
     std::vector<std::string> argv{sandbox_bin()};
-    for (auto &a : probe_argv({"tiocsti"}, sandbox_opts))
+    for (auto &a : probe_argv(probe_args, sandbox_opts))
       argv.push_back(a);
     std::vector<std::string> quoted;
     for (auto &a : argv)
@@ -20,6 +21,14 @@ protected:
     RunOptions o;
     o.cwd = work();
     return run_as_user({"/usr/bin/script", "-qec", join(quoted, " "), "/dev/null"}, o);
+  }
+  // Without the new session only the seccomp rule stands between the command and the
+  // terminal: these profiles take setsid() away to test the rule alone.
+  std::string same_session_profile(bool seccomp) {
+    return write_profile(seccomp ? "same-session.toml" : "same-session-no-seccomp.toml",
+                         std::string("[profile]\nextends = \"default\"\n"
+                                     "[process]\nnew_session = false\n") +
+                             (seccomp ? "" : "[seccomp]\npolicy = \"none\"\n"));
   }
 };
 
@@ -52,4 +61,39 @@ TEST_F(Tiocsti, Control_TiocstiWorksWithSameSessionAndNoSeccomp) {
   RunResult r = run_under_pty({p});
   ASSERT_NE(r.out.find("isatty=1"), std::string::npos) << r;
   EXPECT_EQ(r.result(), "ok") << "the probe cannot detect TIOCSTI injection here" << r;
+}
+
+TEST_F(Tiocsti, CVE_2019_10063_TiocstiWithBitsAbove32SetIsDenied) {
+  // The kernel truncates the request to 32 bits, so TIOCSTI | 1 << 32 is TIOCSTI; the rule
+  // must compare only the low 32 bits.
+  RunResult r = run_under_pty({same_session_profile(true)}, {"tty-ioctl", "TIOCSTI", "high"});
+  ASSERT_NE(r.out.find("isatty=1"), std::string::npos) << r;
+  EXPECT_EQ(r.result(), "errno=EPERM") << "TIOCSTI with high bits set got past the rule" << r;
+}
+
+TEST_F(Tiocsti, Control_TiocstiWithBitsAbove32SetInjectsWithoutSeccomp) {
+  RunResult r = run_under_pty({same_session_profile(false)}, {"tty-ioctl", "TIOCSTI", "high"});
+  ASSERT_NE(r.out.find("isatty=1"), std::string::npos) << r;
+  EXPECT_EQ(r.result(), "ok") << "the kernel did not treat the 64-bit request as TIOCSTI" << r;
+}
+
+// TIOCLINUX (copy/paste and reading the screen of a Linux virtual console) works only on a
+// virtual console, which test machines lack; on the pty the call reaches the tty layer and
+// fails with ENOTTY there. The test shows the seccomp rule stops it before that, also with
+// the high bits set, which is all the sandbox adds on a real console.
+TEST_F(Tiocsti, TioclinuxIsDeniedBySeccompBeforeReachingTheTerminal) {
+  for (bool high : {false, true}) {
+    std::vector<std::string> args{"tty-ioctl", "TIOCLINUX"};
+    if (high)
+      args.emplace_back("high");
+    RunResult r = run_under_pty({same_session_profile(true)}, args);
+    ASSERT_NE(r.out.find("isatty=1"), std::string::npos) << r;
+    EXPECT_EQ(r.result(), "errno=EPERM") << "TIOCLINUX reached the terminal" << r;
+  }
+}
+
+TEST_F(Tiocsti, Control_TioclinuxReachesTheTerminalWithoutSeccomp) {
+  RunResult r = run_under_pty({same_session_profile(false)}, {"tty-ioctl", "TIOCLINUX"});
+  ASSERT_NE(r.out.find("isatty=1"), std::string::npos) << r;
+  EXPECT_EQ(r.result(), "errno=ENOTTY") << "the probe cannot tell the rule's EPERM apart" << r;
 }

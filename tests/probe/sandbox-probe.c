@@ -893,6 +893,33 @@ static int a_tiocsti(int argc, char **argv) {
   return used;
 }
 
+// tty-ioctl TIOCSTI|TIOCLINUX [high] [FD]: the terminal ioctls of the injection attacks, on
+// FD (default 0). "high" sets bit 32 of the request: the kernel truncates the request to 32
+// bits, so a seccomp rule that compares all 64 (flatpak, CVE-2019-10063) lets it through.
+static int a_tty_ioctl(int argc, char **argv) {
+  NEED(1, "tty-ioctl TIOCSTI|TIOCLINUX [high] [FD]");
+  unsigned long request;
+  if (strcmp(argv[0], "TIOCSTI") == 0)
+    request = TIOCSTI;
+  else if (strcmp(argv[0], "TIOCLINUX") == 0)
+    request = TIOCLINUX;
+  else
+    die_usage("tty-ioctl: TIOCSTI or TIOCLINUX");
+  int used = 1, fd = 0;
+  if (used < argc && strcmp(argv[used], "high") == 0) {
+    request |= 1UL << 32;
+    used++;
+  }
+  if (used < argc && strcmp(argv[used], "+") != 0)
+    fd = atoi(argv[used++]);
+  printf("isatty=%d\n", isatty(fd));
+  // TIOCSTI pushes one newline; TIOCLINUX subcode 7 reads the shift state (on a terminal that
+  // is not a virtual console the kernel answers ENOTTY before looking at the subcode).
+  char arg = (request & 0xffffffffUL) == TIOCSTI ? '\n' : 7;
+  result_of(syscall(SYS_ioctl, fd, request, &arg));
+  return used;
+}
+
 static int a_connect_tcp(int argc, char **argv) {
   NEED(2, "connect-tcp ADDR PORT");
   int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -1596,6 +1623,7 @@ static const struct {
     {"wait-gone", a_wait_gone},
     {"sleep", a_sleep},
     {"tiocsti", a_tiocsti},
+    {"tty-ioctl", a_tty_ioctl},
     {"connect-tcp", a_connect_tcp},
     {"connect-unix", a_connect_unix},
     {"unshare-user", a_unshare_user},
