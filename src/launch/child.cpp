@@ -41,6 +41,7 @@ void build_root(const plan::SandboxPlan &plan) {
     mount::apply_mount(root.get(), op);
   mount::pivot_into(root.get());
   mount::remount_readonly(plan.readonly_paths);
+  mount::protect_dirs(plan.protected_dirs);
   mount::mask_paths(plan.masked_paths);
 }
 

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <cerrno>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <linux/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "mount/mount.hpp"
@@ -9,22 +12,71 @@
 
 namespace sandbox::mount {
 
+namespace {
+
+// A read-only clone stacked on the path works whether or not it is a mount point, and the
+// command (without CAP_SYS_ADMIN) cannot unmount it.
+void stack_readonly_clone(const sys::UniqueFd &target, const std::string &path) {
+  auto tree =
+      sys::open_tree(target.get(), "", OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH, path);
+  sys::mount_setattr(tree.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, 0,
+                     true, path);
+  sys::move_mount(tree.get(), target.get(), path);
+}
+
+} // namespace
+
 void remount_readonly(const std::vector<std::string> &paths) {
   if (paths.empty())
     return;
   auto root = sys::open_path("/", O_PATH | O_DIRECTORY);
-  for (const auto &path : paths) {
-    auto target = sys::open_in_root(root.get(), path, O_PATH, path);
-    if (!target)
-      continue; // nothing there to protect
-    // A read-only clone stacked on the path works whether or not it is a mount point, and
-    // the command (without CAP_SYS_ADMIN) cannot unmount it.
-    auto tree =
-        sys::open_tree(target.get(), "", OPEN_TREE_CLONE | AT_RECURSIVE | AT_EMPTY_PATH, path);
-    sys::mount_setattr(tree.get(), MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, 0,
-                       true, path);
-    sys::move_mount(tree.get(), target.get(), path);
+  for (const auto &path : paths)
+    if (auto target = sys::open_in_root(root.get(), path, O_PATH, path))
+      stack_readonly_clone(target, path);
+  // (a missing path has nothing to protect)
+}
+
+namespace {
+
+// `path` and its missing parents, created one at a time inside `root` (mode 0700). Empty
+// when a directory on the way cannot be written (then the command cannot create it either)
+// or is on a tmpfs (whatever is planted there goes with the sandbox; and the default's
+// throwaway $HOME keeps ~/.local/bin and the like writable for installers).
+sys::UniqueFd make_directories(int root, const std::string &path) {
+  if (auto fd = sys::open_in_root(root, path, O_PATH | O_DIRECTORY, path))
+    return fd;
+  const auto slash = path.find_last_of('/');
+  auto parent = make_directories(root, slash == 0 ? "/" : path.substr(0, slash));
+  if (!parent)
+    return {};
+  struct statfs fs {};
+  if (fstatfs(parent.get(), &fs) != 0)
+    sys::throw_errno("statfs", path.substr(0, slash));
+  if (fs.f_type == TMPFS_MAGIC)
+    return {};
+  if (mkdirat(parent.get(), path.c_str() + slash + 1, 0700) != 0) {
+    if (errno == EROFS || errno == EACCES || errno == EPERM)
+      return {};
+    if (errno != EEXIST)
+      sys::throw_errno("mkdir", path);
   }
+  auto fd = sys::open_in_root(root, path, O_PATH | O_DIRECTORY, path);
+  if (!fd) {
+    errno = ENOENT;
+    sys::throw_errno("open", path);
+  }
+  return fd;
+}
+
+} // namespace
+
+void protect_dirs(const std::vector<std::string> &paths) {
+  if (paths.empty())
+    return;
+  auto root = sys::open_path("/", O_PATH | O_DIRECTORY);
+  for (const auto &path : paths)
+    if (auto target = make_directories(root.get(), path))
+      stack_readonly_clone(target, path);
 }
 
 void mask_paths(const std::vector<std::string> &paths) {

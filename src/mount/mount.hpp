@@ -30,6 +30,13 @@ void pivot_into(int root);
 // After pivot_root: remounts `paths` read-only (a read-only clone stacked on each).
 void remount_readonly(const std::vector<std::string> &paths);
 
+// After pivot_root: makes each directory read-only like remount_readonly, creating it and its
+// missing parents first (empty, mode 0700) where they can be written: there, the command
+// could otherwise create it and plant files that run later outside the sandbox. Where they
+// cannot be written, the command cannot create them either; on a tmpfs, nothing planted
+// outlives the sandbox.
+void protect_dirs(const std::vector<std::string> &paths);
+
 // After pivot_root: hides `paths` under an empty, read-only, mode-000 file or directory.
 void mask_paths(const std::vector<std::string> &paths);
 

@@ -400,6 +400,7 @@ SandboxPlan build_plan(const profile::Profile &p, const HostFacts &host,
   for (const auto &m : p.mounts)
     add_profile_mount(m, host, plan);
   plan.readonly_paths = p.filesystem.readonly;
+  plan.protected_dirs = p.filesystem.protect;
   plan.masked_paths = p.filesystem.mask;
 
   if (plan.new_uts)

@@ -105,6 +105,8 @@ std::string describe_plan(const SandboxPlan &p) {
   line("pivot_root(\".\", \".\") into the new root; detach the old root");
   for (const auto &path : p.readonly_paths)
     line("remount read-only " + path);
+  for (const auto &path : p.protected_dirs)
+    line("protect " + path + " (created if missing and creatable, then read-only)");
   for (const auto &path : p.masked_paths)
     line("mask " + path);
   if (p.new_net)

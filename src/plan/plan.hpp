@@ -99,7 +99,8 @@ struct SandboxPlan {
   bool root_readonly = true;
   RootOverlay overlay;
   std::vector<MountOp> mounts;             // in order, after the root, before pivot_root
-  std::vector<std::string> readonly_paths; // after pivot_root
+  std::vector<std::string> readonly_paths;  // after pivot_root
+  std::vector<std::string> protected_dirs;  // after pivot_root: created if missing, read-only
   std::vector<std::string> masked_paths;   // after pivot_root
 
   std::string hostname; // empty: leave the (new) uts namespace's name alone

@@ -89,10 +89,14 @@ std::optional<std::string> Expander::expand_text(std::string_view text, const Or
       diags.add({origin, std::string(key), "unterminated '${' in " + quote(text), {}});
       return std::nullopt;
     }
-    if (auto value = lookup(text.substr(i + 2, close - i - 2), origin, key, diags))
-      out += *value;
-    else
+    if (auto value = lookup(text.substr(i + 2, close - i - 2), origin, key, diags)) {
+      // "${PWD}/.git" with PWD = "/" is "/.git", not "//.git" (any other trailing '/' stays,
+      // and the path rules then reject the "//").
+      if (*value != "/" || close + 1 >= text.size() || text[close + 1] != '/')
+        out += *value;
+    } else {
       ok = false;
+    }
     i = close + 1;
   }
   if (!ok)

@@ -129,6 +129,7 @@ std::string render_profile(const Profile &p) {
   out << "\n[filesystem]\n";
   out << "mask = " << string_array(p.filesystem.mask, true) << "\n";
   out << "readonly = " << string_array(p.filesystem.readonly, true) << "\n";
+  out << "protect = " << string_array(p.filesystem.protect, true) << "\n";
 
   out << "\n[dev]\n";
   out << "mode = " << quote(to_string(p.dev.mode)) << "\n";

@@ -122,6 +122,9 @@ struct Profile {
   struct Filesystem {
     std::vector<std::string> mask;     // hidden: an empty read-only file or dir over them
     std::vector<std::string> readonly; // remounted read-only after pivot_root
+    // Directories made read-only after pivot_root, created first (empty) where missing and
+    // creatable, so that nothing can be planted in them.
+    std::vector<std::string> protect;
     friend bool operator==(const Filesystem &, const Filesystem &) = default;
   } filesystem;
 

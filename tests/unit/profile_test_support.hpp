@@ -19,11 +19,12 @@ namespace sandbox::profile::test {
 struct FakeHost {
   std::map<std::string, std::string> files; // path as the loader asks for it -> content
   std::map<std::string, std::string> env;
+  std::string pwd = "/home/ann/src";
 
   LoadContext context() const {
     LoadContext ctx;
     ctx.variables = {{"HOME", "/home/ann"},
-                     {"PWD", "/home/ann/src"},
+                     {"PWD", pwd},
                      {"UID", "1000"},
                      {"GID", "1000"},
                      {"USER", "ann"}};
