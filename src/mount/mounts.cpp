@@ -80,6 +80,10 @@ void bind(int root, const plan::MountOp &op) {
   if (auto bits = attr_bits(op.attrs))
     sys::mount_setattr(tree.get(), bits, 0, 0, true, op.source);
   sys::move_mount(tree.get(), target.get(), op.dest);
+  if (op.propagation)
+    sys::mount_setattr(tree.get(), 0, 0,
+                       *op.propagation == plan::Propagation::slave ? MS_SLAVE : MS_PRIVATE, true,
+                       op.dest);
 }
 
 void filesystem(int root, const plan::MountOp &op, const char *fstype) {

@@ -254,6 +254,9 @@ void add_profile_mount(const profile::MountEntry &m, const HostFacts &host, Sand
   }
   out.attrs = attrs_from_options(m.options, out.attrs);
   out.optional = m.optional;
+  if (m.propagation)
+    out.propagation = *m.propagation == profile::RootPropagation::private_ ? Propagation::private_
+                                                                           : Propagation::slave;
   plan.mounts.push_back(std::move(out));
 }
 
@@ -397,8 +400,18 @@ SandboxPlan build_plan(const profile::Profile &p, const HostFacts &host,
     plan.root_readonly = false; // the point of the overlay; the source itself is never written
 
   add_builtin_proc_and_dev(p, plan.new_pid, plan);
-  for (const auto &m : p.mounts)
+  for (const auto &m : p.mounts) {
+    // The bind's source is the sandbox's copy of the host mount; once root.propagation has
+    // made that copy private, nothing from the host reaches it any more.
+    if (m.propagation == profile::RootPropagation::slave &&
+        p.root.propagation == profile::RootPropagation::private_)
+      throw Error::message("mount (" + m.origin.str() +
+                               "): propagation = \"slave\" cannot receive anything under "
+                               "root.propagation = \"private\"",
+                           "set root.propagation = \"slave\" and propagation = \"private\" on "
+                           "the mounts that must not receive the host's later mounts");
     add_profile_mount(m, host, plan);
+  }
   plan.readonly_paths = p.filesystem.readonly;
   plan.protected_dirs = p.filesystem.protect;
   plan.masked_paths = p.filesystem.mask;

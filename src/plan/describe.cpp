@@ -99,7 +99,11 @@ std::string describe_plan(const SandboxPlan &p) {
     else
       text += m.dest;
     if (m.kind != MountKind::symlink && m.kind != MountKind::dir && m.kind != MountKind::file)
-      text += " (" + attrs_text(m.attrs) + (m.fs_data.empty() ? "" : "; " + m.fs_data) + ")";
+      text += " (" + attrs_text(m.attrs) + (m.fs_data.empty() ? "" : "; " + m.fs_data) +
+              (!m.propagation                            ? ""
+               : *m.propagation == Propagation::private_ ? "; rprivate"
+                                                         : "; rslave") +
+              ")";
     line(text + "  [" + m.origin + "]");
   }
   line("pivot_root(\".\", \".\") into the new root; detach the old root");

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,8 @@ struct MountAttrs {
   friend bool operator==(const MountAttrs &, const MountAttrs &) = default;
 };
 
+enum class Propagation { slave, private_ };
+
 struct MountOp {
   MountKind kind = MountKind::bind;
   std::string source; // bind: host path (resolved before pivot_root); symlink: link target
@@ -60,6 +63,9 @@ struct MountOp {
   // Skipped when its destination does not exist and cannot be created (a read-only root
   // without that directory); a missing bind source is handled at plan time.
   bool optional = false;
+  // bind: set on the bound tree (recursively) after it is attached; unset: inherited from
+  // the source, i.e. as root.propagation.
+  std::optional<Propagation> propagation;
 };
 
 struct Rlimit {
@@ -68,8 +74,6 @@ struct Rlimit {
   std::uint64_t soft = 0;
   std::uint64_t hard = 0;
 };
-
-enum class Propagation { slave, private_ };
 
 enum class OverlayDriver { kernel, fuse };
 
@@ -99,8 +103,8 @@ struct SandboxPlan {
   bool root_readonly = true;
   RootOverlay overlay;
   std::vector<MountOp> mounts;             // in order, after the root, before pivot_root
-  std::vector<std::string> readonly_paths;  // after pivot_root
-  std::vector<std::string> protected_dirs;  // after pivot_root: created if missing, read-only
+  std::vector<std::string> readonly_paths; // after pivot_root
+  std::vector<std::string> protected_dirs; // after pivot_root: created if missing, read-only
   std::vector<std::string> masked_paths;   // after pivot_root
 
   std::string hostname; // empty: leave the (new) uts namespace's name alone

@@ -85,6 +85,8 @@ void render_mount(std::ostream &out, const MountEntry &m) {
     out << "mode = \"" << detail::format_octal(*m.mode) << "\"\n";
   if (m.type == MountType::file)
     out << "content = " << quote(m.content) << "\n";
+  if (m.propagation)
+    out << "propagation = " << quote(to_string(*m.propagation)) << "\n";
 }
 
 void render_seccomp(std::ostream &out, const seccomp::Settings &settings) {

@@ -63,6 +63,9 @@ struct MountEntry {
   std::optional<std::uint64_t> size; // tmpfs: bytes ("256M" in TOML)
   std::optional<std::uint32_t> mode; // tmpfs, dir, file: permission bits ("1777" in TOML)
   std::string content;               // file: its content
+  // Bind types: whether host mounts made later under the source reach this mount; unset:
+  // as root.propagation.
+  std::optional<RootPropagation> propagation;
   Origin origin;
   friend bool operator==(const MountEntry &, const MountEntry &) = default;
 };

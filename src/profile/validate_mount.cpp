@@ -10,8 +10,8 @@ namespace sandbox::profile::detail {
 
 namespace {
 
-constexpr std::array<std::string_view, 8> k_mount_keys{"type",    "source", "dest", "optional",
-                                                       "options", "size",   "mode", "content"};
+constexpr std::array<std::string_view, 9> k_mount_keys{
+    "type", "source", "dest", "optional", "options", "size", "mode", "content", "propagation"};
 constexpr std::array<std::string_view, 4> k_mount_options{"ro", "nosuid", "nodev", "noexec"};
 
 bool is_bind(MountType t) {
@@ -161,6 +161,19 @@ void build_mount(Checker &check, const toml::table &t, const std::string &prefix
       check.error(*n, prefix + ".mode", "only \"tmpfs\", \"dir\" and \"file\" mounts take a mode");
     else
       out.mode = check.octal(*n, prefix + ".mode", 07777);
+  }
+  if (const auto *n = t.get("propagation")) {
+    const auto *s = n->as_string();
+    if (!is_bind(*type))
+      check.error(*n, prefix + ".propagation", "only bind mounts take a propagation");
+    else if (s != nullptr && (s->get() == "shared" || s->get() == "rshared"))
+      check.error(*n, prefix + ".propagation",
+                  "\"shared\" is impossible without root: the kernel never propagates mounts "
+                  "from a user's mount namespace back to the host's; use \"slave\" to receive "
+                  "the host's later mounts");
+    else
+      out.propagation = check.enumeration(*n, prefix + ".propagation", parse_root_propagation,
+                                          root_propagation_names());
   }
   if (const auto *n = t.get("content")) {
     if (*type != MountType::file)

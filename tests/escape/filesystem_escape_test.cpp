@@ -148,10 +148,23 @@ TEST_F(FilesystemEscape, MountInsideDoesNotAppearOnHost) {
 }
 
 // A mount the host makes AFTER the sandbox started (a USB stick, an NFS automount, a FUSE
-// filesystem of the user) reaches the sandbox only as root.propagation says: "slave" (the
-// default) receives it under a bound directory, "private" never does. Each case is the
-// other's control. Needs root, to make a shared mount on the host.
-class LaterHostMount : public FilesystemEscape, public ::testing::WithParamInterface<const char *> {
+// filesystem of the user) reaches the sandbox only as the profile says: root.propagation =
+// "slave" (the default) receives it under a bound directory, "private" never does, and a
+// [[mount]]'s own propagation overrides root.propagation for that bind. The cases are each
+// other's controls. Needs root, to make a shared mount on the host.
+struct PropagationCase {
+  const char *name;
+  const char *root;  // root.propagation
+  const char *mount; // the bind's propagation, "" = unset (as root.propagation)
+  bool received;
+};
+
+[[maybe_unused]] static void PrintTo(const PropagationCase &c, std::ostream *os) {
+  *os << c.name;
+}
+
+class LaterHostMount : public FilesystemEscape,
+                       public ::testing::WithParamInterface<PropagationCase> {
 protected:
   void TearDown() override {
     if (!shared_.empty()) {
@@ -166,7 +179,7 @@ protected:
 TEST_P(LaterHostMount, ReachesTheSandboxOnlyAsPropagationSays) {
   if (!running_as_root())
     GTEST_SKIP() << "needs root to make a shared mount on the host";
-  const std::string propagation = GetParam();
+  const PropagationCase c = GetParam();
   const std::string dir = aux() + "/shared";
   fs::create_directories(dir + "/later");
   for (const auto &p : {dir, dir + "/later"})
@@ -176,15 +189,16 @@ TEST_P(LaterHostMount, ReachesTheSandboxOnlyAsPropagationSays) {
   shared_ = dir;
   ASSERT_EQ(mount(nullptr, dir.c_str(), nullptr, MS_SHARED, nullptr), 0) << strerror(errno);
 
-  const std::string profile =
-      write_profile("propagation.toml", "[profile]\nextends = \"default\"\n[root]\n"
-                                        "propagation = \"" +
-                                            propagation + "\"\n");
+  std::string toml = std::string("[profile]\nextends = \"default\"\n[root]\npropagation = \"") +
+                     c.root + "\"\n[[mount]]\ntype = \"bind\"\nsource = \"" + dir +
+                     "\"\ndest = \"" + dir + "\"\n";
+  if (*c.mount != '\0')
+    toml += std::string("propagation = \"") + c.mount + "\"\n";
+  const std::string profile = write_profile("propagation.toml", toml);
   const std::string script = "echo ready; while [ ! -e " + dir +
                              "/go ]; do sleep 0.02; done; cat " + dir +
                              "/later/marker 2>/dev/null || echo absent";
-  Process sandboxed({"run", profile, "--bind", dir, "--", "/bin/sh", "-c", script},
-                    opts_in_work({}));
+  Process sandboxed({"run", profile, "--", "/bin/sh", "-c", script}, opts_in_work({}));
   ASSERT_TRUE(sandboxed.wait_for_stdout("ready")) << sandboxed.err();
 
   ASSERT_EQ(mount("tmpfs", (dir + "/later").c_str(), "tmpfs", 0, "mode=0755"), 0)
@@ -193,16 +207,19 @@ TEST_P(LaterHostMount, ReachesTheSandboxOnlyAsPropagationSays) {
   write_file_as(dir + "/go", "", user());
   RunResult r = sandboxed.wait();
   ASSERT_EQ(r.exit_code, 0) << r;
-  if (propagation == "slave")
+  if (c.received)
     EXPECT_EQ(r.out, "ready\nmounted later on the host\n")
-        << "root.propagation = \"slave\" did not receive the host's new mount" << r;
+        << "the host's new mount did not reach the sandbox" << r;
   else
-    EXPECT_EQ(r.out, "ready\nabsent\n")
-        << "root.propagation = \"private\" received the host's new mount" << r;
+    EXPECT_EQ(r.out, "ready\nabsent\n") << "the host's new mount reached the sandbox" << r;
 }
 
-INSTANTIATE_TEST_SUITE_P(Propagation, LaterHostMount, ::testing::Values("slave", "private"),
-                         [](const auto &param_info) { return std::string(param_info.param); });
+INSTANTIATE_TEST_SUITE_P(Propagation, LaterHostMount,
+                         ::testing::Values(PropagationCase{"RootSlave", "slave", "", true},
+                                           PropagationCase{"RootPrivate", "private", "", false},
+                                           PropagationCase{"RootSlaveBindPrivate", "slave",
+                                                           "private", false}),
+                         [](const auto &param_info) { return std::string(param_info.param.name); });
 
 // The default profile's [filesystem] mask puts an empty read-only mount over host kernel state
 // (/proc/keys here, present on every kernel). The attack: unmount the mask, directly and then

@@ -123,6 +123,22 @@ TEST(PlanBuild, MissingBindSourceIsAnErrorNamingTheProfileLine) {
   }
 }
 
+TEST(PlanBuild, BindPropagationReachesTheMountOp) {
+  const std::string bind = "[[mount]]\ntype = \"bind\"\nsource = \"/srv/data\"\ndest = \"/d\"\n";
+  EXPECT_EQ(find_mount(plan_for(bind), "/d")->propagation, std::nullopt);
+  EXPECT_EQ(find_mount(plan_for(bind + "propagation = \"private\"\n"), "/d")->propagation,
+            Propagation::private_);
+  try {
+    plan_for("[root]\npropagation = \"private\"\n" + bind + "propagation = \"slave\"\n");
+    FAIL() << "expected an error";
+  } catch (const Error &e) {
+    EXPECT_EQ(e.line(), "mount (test.toml:3:1): propagation = \"slave\" cannot receive anything "
+                        "under root.propagation = \"private\"; hint: set root.propagation = "
+                        "\"slave\" and propagation = \"private\" on the mounts that must not "
+                        "receive the host's later mounts");
+  }
+}
+
 TEST(PlanBuild, OptionalMissingBindIsSkippedWithANote) {
   auto p =
       plan_for("[[mount]]\ntype = \"bind\"\nsource = \"/nope\"\ndest = \"/x\"\noptional = true\n");

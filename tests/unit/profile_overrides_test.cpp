@@ -18,7 +18,8 @@ std::string errors(Profile &p, const Overrides &o) {
 
 TEST(Overrides, BindAndRoBindAppendMounts) {
   Profile p;
-  p.mounts.push_back({MountType::tmpfs, "", "/tmp", false, {}, std::nullopt, std::nullopt, "", {}});
+  p.mounts.push_back(
+      {MountType::tmpfs, "", "/tmp", false, {}, std::nullopt, std::nullopt, "", std::nullopt, {}});
   Overrides o;
   o.bind = {"/srv/a", "/srv/b:/b"};
   o.ro_bind = {"/usr:/usr2"};

@@ -58,6 +58,7 @@ TEST(Render, ValuesThatNeedEscaping) {
                       std::nullopt,
                       std::nullopt,
                       "",
+                      RootPropagation::private_,
                       {}});
   p.mounts.push_back({MountType::file,
                       "",
@@ -67,9 +68,11 @@ TEST(Render, ValuesThatNeedEscaping) {
                       std::nullopt,
                       0600U,
                       std::string("nul\x01 byte \x7f"),
+                      std::nullopt,
                       {}});
-  p.mounts.push_back({MountType::tmpfs, "", "/t", false, {}, 3ULL << 20, std::nullopt, "", {}});
-  p.mounts.push_back({MountType::tmpfs, "", "/u", false, {}, 1025, 01777U, "", {}});
+  p.mounts.push_back(
+      {MountType::tmpfs, "", "/t", false, {}, 3ULL << 20, std::nullopt, "", std::nullopt, {}});
+  p.mounts.push_back({MountType::tmpfs, "", "/u", false, {}, 1025, 01777U, "", std::nullopt, {}});
   p.process.env.set = {{"A", "$$"}, {"B", "${ENV:X}"}};
   p.process.cwd = "/w$";
   p.filesystem.mask = {"/m$"};

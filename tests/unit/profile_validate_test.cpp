@@ -64,6 +64,23 @@ TEST(Validate, MountNeedsTypeAndDest) {
             "p.toml:5:11: mount[0].options: a \"symlink\" mount takes no options");
 }
 
+TEST(Validate, MountPropagation) {
+  const std::string bind = "[[mount]]\ntype = \"bind\"\nsource = \"/srv\"\ndest = \"/srv\"\n";
+  EXPECT_EQ(load(bind).mounts[0].propagation, std::nullopt);
+  EXPECT_EQ(load(bind + "propagation = \"private\"\n").mounts[0].propagation,
+            RootPropagation::private_);
+  EXPECT_EQ(load(bind + "propagation = \"slave\"\n").mounts[0].propagation, RootPropagation::slave);
+  EXPECT_EQ(errors(bind + "propagation = \"shared\"\n"),
+            "p.toml:5:15: mount[0].propagation: \"shared\" is impossible without root: the kernel "
+            "never propagates mounts from a user's mount namespace back to the host's; use "
+            "\"slave\" to receive the host's later mounts");
+  EXPECT_EQ(errors(bind + "propagation = \"privat\"\n"),
+            "p.toml:5:15: mount[0].propagation: expected one of \"slave\", \"private\", got "
+            "\"privat\"; did you mean 'private'?");
+  EXPECT_EQ(errors("[[mount]]\ntype = \"tmpfs\"\ndest = \"/t\"\npropagation = \"private\"\n"),
+            "p.toml:4:15: mount[0].propagation: only bind mounts take a propagation");
+}
+
 TEST(Validate, Capabilities) {
   const auto keep =
       load("[capabilities]\nkeep = [\"CAP_NET_RAW\", \"cap_chown\", \"checkpoint_restore\", "
