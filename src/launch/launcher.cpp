@@ -16,6 +16,7 @@
 #include "launch/child.hpp"
 #include "ns/idmap.hpp"
 #include "seccomp/filter.hpp"
+#include "seccomp/prebuilt.hpp"
 #include "sys/syscalls.hpp"
 
 namespace sandbox::launch {
@@ -110,7 +111,9 @@ int run_sandbox(const plan::SandboxPlan &plan,
                 const std::function<void(pid_t child)> &after_id_maps) {
   // Everything that can fail without a child happens before clone.
   std::optional<seccomp::Filter> filter;
-  if (plan.seccomp)
+  if (plan.seccomp_prebuilt_default)
+    filter = seccomp::prebuilt_default_filter();
+  else if (plan.seccomp)
     filter = seccomp::compile_filter(*plan.seccomp);
   auto [parent_end, child_end] = Channel::make_pair();
 

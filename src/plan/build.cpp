@@ -438,7 +438,9 @@ SandboxPlan build_plan(const profile::Profile &p, const HostFacts &host,
   plan.keep_caps = p.capabilities.keep;
 
   plan.seccomp_name = p.seccomp.policy;
-  if (auto policy = seccomp::resolve_policy(p.seccomp, policies))
+  if (seccomp::is_shipped_default(p.seccomp, policies))
+    plan.seccomp_prebuilt_default = true;
+  else if (auto policy = seccomp::resolve_policy(p.seccomp, policies))
     plan.seccomp = std::make_shared<const seccomp::Policy>(std::move(*policy));
   return plan;
 }

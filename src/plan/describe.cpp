@@ -134,8 +134,11 @@ std::string describe_plan(const SandboxPlan &p) {
   line("drop capabilities (bounding, permitted, effective, inheritable, ambient)" +
        (caps.empty() ? std::string(": keep none") : ", keep:" + caps));
   line("no_new_privs");
-  line(p.seccomp ? "seccomp filter: policy \"" + p.seccomp_name + "\""
-                 : std::string("no seccomp filter (policy \"none\")"));
+  if (p.seccomp_prebuilt_default)
+    line("seccomp filter: policy \"default\" (the built-in one, compiled at build time)");
+  else
+    line(p.seccomp ? "seccomp filter: policy \"" + p.seccomp_name + "\""
+                   : std::string("no seccomp filter (policy \"none\")"));
   std::string argv;
   for (const auto &a : p.argv)
     argv += (argv.empty() ? "" : " ") + a;

@@ -118,8 +118,10 @@ struct SandboxPlan {
   std::vector<Rlimit> rlimits;
   std::vector<std::string> keep_caps; // "CAP_NET_BIND_SERVICE"; all others are dropped
 
-  std::shared_ptr<const seccomp::Policy> seccomp; // null: no filter ("none")
-  std::string seccomp_name;                       // for --dry-run and errors
+  std::shared_ptr<const seccomp::Policy> seccomp; // null: no filter ("none"), or prebuilt
+  // The shipped "default" with default settings: its filter was compiled at build time.
+  bool seccomp_prebuilt_default = false;
+  std::string seccomp_name; // for --dry-run and errors
 
   std::vector<std::string> notes; // what -v reports (skipped optional mounts, auto choices)
 };

@@ -555,4 +555,17 @@ std::string describe_policy(const Policy &policy) {
   return out;
 }
 
+bool is_shipped_default(const Settings &settings, const PolicyContext &ctx) {
+  if (settings.policy != "default" || settings.default_action || settings.allow_user_namespaces ||
+      settings.allow_ptrace || !settings.rules.empty())
+    return false;
+  if (!ctx.search_path.empty() && !ctx.read_file)
+    return false;
+  for (const auto &dir : ctx.search_path)
+    for (auto name : k_shipped_default_files)
+      if (ctx.read_file(dir / name))
+        return false;
+  return true;
+}
+
 } // namespace sandbox::seccomp

@@ -3,6 +3,7 @@
 // Seccomp policies written in TOML (see man/sandbox-seccomp.5). This header is the seccomp
 // module's contract with the rest of sandbox; everything here is pure (no libseccomp).
 
+#include <array>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -94,6 +95,17 @@ std::optional<Policy> resolve_policy(const Settings &settings, const PolicyConte
 // for "none"). resolve_policy() is this plus diags.throw_if_any().
 std::optional<Policy> resolve_policy(const Settings &settings, const PolicyContext &ctx,
                                      profile::Diagnostics &diags);
+
+// The files resolving the shipped "default" policy reads, by name (no includes).
+inline constexpr std::array<std::string_view, 2> k_shipped_default_files{"default.toml",
+                                                                         "groups.toml"};
+
+// Whether `settings` ask for exactly the shipped "default" policy (no default_action, switches
+// off, no rules of the profile's own) and no directory on the search path holds a file of that
+// name in place of the built-in one: then the filter compiled at build time from the built-in
+// files (seccomp/prebuilt.hpp) is the one resolve_policy() + compile_filter() would give, and
+// the start skips both.
+bool is_shipped_default(const Settings &settings, const PolicyContext &ctx);
 
 // Human-readable rules, for `sandbox seccomp show` and `sandbox run --dry-run`.
 std::string describe_policy(const Policy &policy);

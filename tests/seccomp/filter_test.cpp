@@ -13,6 +13,7 @@
 #include <seccomp.h>
 
 #include "bpf_emulator.hpp"
+#include "seccomp/prebuilt.hpp"
 #include "support.hpp"
 
 namespace sandbox::seccomp::test {
@@ -208,6 +209,21 @@ TEST(Filter, DefaultPolicyMatchesModelWithin16InstructionsOnEveryArch) {
                 count_for(filter, arch, "acct"), count_for(filter, arch, "ioctl", 0, 0x5401),
                 count_for(filter, arch, "ioctl", 0, 0x5412), count_for(filter, arch, "clone"),
                 count_for(filter, arch, "personality", 0xffffffff));
+  }
+}
+
+// The program compiled at build time for the default profile is the one resolving and
+// compiling the built-in default would give now (it cannot be stale, but a build step that
+// went wrong, say with another libseccomp, would show here).
+TEST(Filter, PrebuiltDefaultIsTheCompiledBuiltinDefault) {
+  const Filter compiled = compile_filter(resolve_named("default"));
+  const Filter prebuilt = prebuilt_default_filter();
+  ASSERT_EQ(prebuilt.program.size(), compiled.program.size());
+  for (size_t i = 0; i < compiled.program.size(); ++i) {
+    const auto &a = prebuilt.program[i];
+    const auto &b = compiled.program[i];
+    EXPECT_TRUE(a.code == b.code && a.jt == b.jt && a.jf == b.jf && a.k == b.k)
+        << "instruction " << i << " differs";
   }
 }
 

@@ -139,6 +139,49 @@ TEST(PlanBuild, BindPropagationReachesTheMountOp) {
   }
 }
 
+TEST(PlanBuild, ShippedDefaultSeccompPolicyUsesTheFilterCompiledAtBuildTime) {
+  auto p = plan_for("");
+  EXPECT_TRUE(p.seccomp_prebuilt_default);
+  EXPECT_EQ(p.seccomp, nullptr);
+  // Anything the profile changes about the policy: resolved and compiled at start.
+  for (const char *text :
+       {"[seccomp]\nallow_ptrace = true\n", "[seccomp]\nallow_user_namespaces = true\n",
+        "[seccomp]\ndefault_action = \"allow\"\n", "[seccomp]\npolicy = \"strict\"\n",
+        "[[seccomp.rule]]\nsyscalls = [\"acct\"]\naction = \"allow\"\n"}) {
+    auto q = plan_for(text);
+    EXPECT_FALSE(q.seccomp_prebuilt_default) << text;
+    EXPECT_NE(q.seccomp, nullptr) << text;
+  }
+  EXPECT_FALSE(plan_for("[seccomp]\npolicy = \"none\"\n").seccomp_prebuilt_default);
+  // A default.toml or groups.toml on the search path takes the built-in one's place.
+  const auto host = fake_host();
+  auto with_file = [](std::string shadow, std::string text) {
+    seccomp::PolicyContext ctx;
+    ctx.search_path = {"/etc/sandbox/seccomp"};
+    ctx.read_file = [shadow,
+                     text](const std::filesystem::path &path) -> std::optional<std::string> {
+      if (path == shadow)
+        return text;
+      return std::nullopt;
+    };
+    return ctx;
+  };
+  auto q =
+      build_plan(load("", host), host, {"id"},
+                 with_file("/etc/sandbox/seccomp/default.toml", "default_action = \"allow\"\n"));
+  EXPECT_FALSE(q.seccomp_prebuilt_default);
+  ASSERT_NE(q.seccomp, nullptr);
+  // (an empty groups file: the built-in default.toml names groups it no longer has)
+  try {
+    build_plan(load("", host), host, {"id"},
+               with_file("/etc/sandbox/seccomp/groups.toml", "[groups]\n"));
+    FAIL() << "the groups.toml on the search path was not used";
+  } catch (const std::exception &e) {
+    EXPECT_NE(std::string(e.what()).find("/etc/sandbox/seccomp/groups.toml"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(PlanBuild, OptionalMissingBindIsSkippedWithANote) {
   auto p =
       plan_for("[[mount]]\ntype = \"bind\"\nsource = \"/nope\"\ndest = \"/x\"\noptional = true\n");
