@@ -95,6 +95,11 @@ Request parse_args(const std::vector<std::string> &args) {
   auto *seccomp = app.add_subcommand("seccomp", "Show, export or import seccomp policies");
   seccomp->prefix_command(); // its own parser takes the rest (see sandbox-seccomp(5))
 
+  auto *image = app.add_subcommand(
+      "image", "Import, list or remove root filesystem images (sandbox image --help)");
+  image->prefix_command(); // the sandbox-image program parses the rest, --help included
+  image->set_help_flag();
+
   std::vector<std::string> reversed(ours.rbegin(), ours.rend() - 1);
   try {
     app.parse(reversed);
@@ -139,6 +144,11 @@ Request parse_args(const std::vector<std::string> &args) {
   if (seccomp->parsed()) {
     req.command = Command::seccomp;
     req.rest = seccomp->remaining();
+    return req;
+  }
+  if (image->parsed()) {
+    req.command = Command::image;
+    req.rest = image->remaining();
     return req;
   }
   req.command = Command::help;
