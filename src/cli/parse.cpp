@@ -66,8 +66,10 @@ void add_run_options(CLI::App &run, RunRequest &r) {
 Request parse_args(const std::vector<std::string> &args) {
   Request req;
   // Everything after the first "--" of `run` is the command, never options of ours.
+  // `sandbox image ...` hands everything, "--" included, to sandbox-image.
   std::vector<std::string> ours = args;
-  auto sep = std::find(ours.begin(), ours.end(), "--");
+  const bool image_command = ours.size() > 1 && ours[1] == "image";
+  auto sep = image_command ? ours.end() : std::find(ours.begin(), ours.end(), "--");
   const bool has_separator = sep != ours.end();
   if (has_separator) {
     req.run.command.assign(sep + 1, ours.end());
