@@ -277,8 +277,8 @@ private:
     int fd = open_in_root(m_x.m_root, target->parent(), O_PATH | O_DIRECTORY, RESOLVE_NO_SYMLINKS);
     if (fd < 0)
       throw Error::from_errno(-fd, "link", rel, target_rel)
-          .with_hint("a hard link must name an earlier file of the archive, not through a "
-                     "symlink; " +
+          .with_hint("a hard link must name an earlier file of the archive, by a path without "
+                     "symlinks; " +
                      std::string(k_malicious_hint));
     sys::UniqueFd target_parent(fd);
     struct stat st {};
