@@ -48,10 +48,7 @@ void ensure_stdio_open() {
     }
 }
 
-} // namespace
-
-int main(int argc, char **argv) {
-  ensure_stdio_open();
+int run(int argc, char **argv) {
   std::setlocale(LC_CTYPE, ""); // entry names in the user's encoding, as tar shows them
   using sandbox::image::Format;
   CLI::App app("sandbox image: import, list and remove root filesystem images, used with\n"
@@ -122,4 +119,16 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "sandbox: %s: %s\n", context.c_str(), e.what());
   }
   return k_exit_failure;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  ensure_stdio_open();
+  try {
+    return run(argc, argv);
+  } catch (...) {
+    std::fputs("sandbox: image: unexpected failure (out of memory?)\n", stderr);
+    return k_exit_failure;
+  }
 }
