@@ -311,3 +311,18 @@ TEST_F(Image, NotAnArchiveOrEmptyLeavesNothing) {
   EXPECT_NE(missing.err.find("ENOENT"), std::string::npos) << missing;
   EXPECT_TRUE(store_entries().empty()) << "left behind: " << join(store_entries(), " ");
 }
+
+TEST_F(Image, MissingSandboxImageProgramIsAClearError) {
+  // A copy of sandbox alone in a directory: `sandbox image` cannot find its program.
+  const std::string dir = path("lonely");
+  fs::create_directories(dir);
+  fs::copy_file(sandbox_bin(), dir + "/sandbox");
+  chmod((dir + "/sandbox").c_str(), 0755);
+  RunOptions o = image_opts();
+  o.raw = true;
+  RunResult r = sandbox({dir + "/sandbox", "image", "list"}, o);
+  EXPECT_EQ(r.exit_code, 125) << r;
+  EXPECT_NE(r.err.find("exec " + dir + "/sandbox-image"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("ENOENT"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("hint: "), std::string::npos) << r;
+}
