@@ -6,12 +6,14 @@ set -euo pipefail
 packages=(
   # build
   cmake g++ make pkg-config libcap-dev libseccomp-dev libtomlplusplus-dev libcli11-dev
+  libarchive-dev # sandbox-image only (`sandbox image import`); run time: libarchive13
   # tests
   libgtest-dev googletest clang-format util-linux procps busybox-static iproute2
   # clang-tidy (scripts/check-cloexec.sh); clang and libFuzzer (scripts/fuzz.sh)
   clang-tidy clang libclang-rt-14-dev
-  # run time: newuidmap/newgidmap (user.map = "subids"), fuse-overlayfs (overlay roots)
-  uidmap fuse-overlayfs
+  # run time: newuidmap/newgidmap (user.map = "subids"), fuse-overlayfs (overlay roots),
+  # libarchive13 (sandbox-image; libarchive-dev above pulls it in)
+  uidmap fuse-overlayfs libarchive13
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -183,6 +183,28 @@ int seccomp_command(const std::vector<std::string> &rest) {
   return exit_code;
 }
 
+// `sandbox image ...` is the program sandbox-image next to this binary: it links libarchive,
+// which `sandbox run` must not load. Returns only on failure.
+int image_command(const std::vector<std::string> &rest) {
+  char self[4096];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n < 0)
+    throw Error::from_errno(errno, "readlink", "/proc/self/exe");
+  std::string path(self, static_cast<size_t>(n));
+  path = path.substr(0, path.rfind('/') + 1) + "sandbox-image";
+  std::vector<std::string> args{"sandbox-image"};
+  args.insert(args.end(), rest.begin(), rest.end());
+  std::vector<char *> argv;
+  for (auto &a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  execv(path.c_str(), argv.data());
+  throw Error::from_errno(errno, "exec", path)
+      .with_context("sandbox image")
+      .with_hint("the image commands are the separate program sandbox-image, installed next to "
+                 "sandbox (cmake --install installs both; a build tree has both in src/)");
+}
+
 // fds 0-2 must be open, or the first fds sandbox opens would stand in for stdio.
 void ensure_stdio_open() {
   for (int fd = 0; fd <= 2; ++fd)
@@ -217,6 +239,8 @@ int main(int argc, char **argv) {
       return profile_show(req.name, req.resolved);
     case Command::seccomp:
       return seccomp_command(req.rest);
+    case Command::image:
+      return image_command(req.rest);
     }
   } catch (const UsageError &e) {
     std::fprintf(stderr, "sandbox: %s; hint: see sandbox --help\n", e.what());

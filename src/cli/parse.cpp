@@ -66,8 +66,10 @@ void add_run_options(CLI::App &run, RunRequest &r) {
 Request parse_args(const std::vector<std::string> &args) {
   Request req;
   // Everything after the first "--" of `run` is the command, never options of ours.
+  // `sandbox image ...` hands everything, "--" included, to sandbox-image.
   std::vector<std::string> ours = args;
-  auto sep = std::find(ours.begin(), ours.end(), "--");
+  const bool image_command = ours.size() > 1 && ours[1] == "image";
+  auto sep = image_command ? ours.end() : std::find(ours.begin(), ours.end(), "--");
   const bool has_separator = sep != ours.end();
   if (has_separator) {
     req.run.command.assign(sep + 1, ours.end());
@@ -94,6 +96,11 @@ Request parse_args(const std::vector<std::string> &args) {
 
   auto *seccomp = app.add_subcommand("seccomp", "Show, export or import seccomp policies");
   seccomp->prefix_command(); // its own parser takes the rest (see sandbox-seccomp(5))
+
+  auto *image = app.add_subcommand(
+      "image", "Import, list or remove root filesystem images (sandbox image --help)");
+  image->prefix_command(); // the sandbox-image program parses the rest, --help included
+  image->set_help_flag();
 
   std::vector<std::string> reversed(ours.rbegin(), ours.rend() - 1);
   try {
@@ -139,6 +146,11 @@ Request parse_args(const std::vector<std::string> &args) {
   if (seccomp->parsed()) {
     req.command = Command::seccomp;
     req.rest = seccomp->remaining();
+    return req;
+  }
+  if (image->parsed()) {
+    req.command = Command::image;
+    req.rest = image->remaining();
     return req;
   }
   req.command = Command::help;

@@ -10,7 +10,7 @@
 
 namespace sandbox::cli {
 
-enum class Command { run, profile_check, profile_show, seccomp, help, version };
+enum class Command { run, profile_check, profile_show, seccomp, image, help, version };
 
 struct RunRequest {
   std::string profile = "default"; // a name or a path
@@ -26,7 +26,7 @@ struct Request {
   std::vector<std::string> files; // profile check
   std::string name;               // profile show
   bool resolved = false;          // profile show --resolved
-  std::vector<std::string> rest;  // seccomp: its own arguments, parsed by the seccomp module
+  std::vector<std::string> rest;  // seccomp, image: their own arguments, parsed elsewhere
   std::string help_text;          // for Command::help
 };
 

@@ -86,5 +86,16 @@ TEST(CliParse, SeccompTakesTheRestVerbatim) {
   EXPECT_EQ(r.rest, (std::vector<std::string>{"export", "default", "--format", "bpf"}));
 }
 
+TEST(CliParse, ImageForwardsEverythingToSandboxImage) {
+  auto r = parse({"image", "import", "--force", "base", "rootfs.tar.zst"});
+  EXPECT_EQ(r.command, Command::image);
+  EXPECT_EQ(r.rest, (std::vector<std::string>{"import", "--force", "base", "rootfs.tar.zst"}));
+  // --help and "--" belong to sandbox-image too.
+  EXPECT_EQ(parse({"image", "--help"}).rest, (std::vector<std::string>{"--help"}));
+  EXPECT_EQ(parse({"image", "import", "--", "-x", "f"}).rest,
+            (std::vector<std::string>{"import", "--", "-x", "f"}));
+  EXPECT_EQ(parse({"image"}).command, Command::image);
+}
+
 } // namespace
 } // namespace sandbox::cli
