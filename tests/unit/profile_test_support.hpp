@@ -23,11 +23,8 @@ struct FakeHost {
 
   LoadContext context() const {
     LoadContext ctx;
-    ctx.variables = {{"HOME", "/home/ann"},
-                     {"PWD", pwd},
-                     {"UID", "1000"},
-                     {"GID", "1000"},
-                     {"USER", "ann"}};
+    ctx.variables = {
+        {"HOME", "/home/ann"}, {"PWD", pwd}, {"UID", "1000"}, {"GID", "1000"}, {"USER", "ann"}};
     ctx.getenv = [this](std::string_view name) -> std::optional<std::string> {
       if (auto it = env.find(std::string(name)); it != env.end())
         return it->second;
