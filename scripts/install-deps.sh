@@ -8,7 +8,7 @@ packages=(
   cmake g++ make pkg-config libcap-dev libseccomp-dev libtomlplusplus-dev libcli11-dev
   libarchive-dev # sandbox-image only (`sandbox image import`); run time: libarchive13
   # tests
-  libgtest-dev googletest clang-format util-linux procps busybox-static iproute2
+  libgtest-dev googletest clang-format util-linux procps busybox-static iproute2 libcap2-bin
   # clang-tidy (scripts/check-cloexec.sh); clang and libFuzzer (scripts/fuzz.sh)
   clang-tidy clang libclang-rt-14-dev
   # run time: newuidmap/newgidmap (user.map = "subids"), fuse-overlayfs (overlay roots),

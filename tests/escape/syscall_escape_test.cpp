@@ -35,10 +35,18 @@ TEST_F(SyscallEscape, Control_KeyringWorksWithoutSeccomp) {
 }
 
 TEST_F(SyscallEscape, BpfDenied) {
-  // No control: kernel.unprivileged_bpf_disabled is usually set, so bpf fails anyway.
-  RunResult r = probe({"bpf"});
+  RunResult r = probe({"bpf", "+", "seccomp-reaches", "bpf"});
   ASSERT_EQ(r.exit_code, 0) << r;
-  EXPECT_NE(r.result(), "ok") << r;
+  ASSERT_EQ(r.results().size(), 2U) << r;
+  EXPECT_NE(r.results()[0], "ok") << r;
+  // kernel.unprivileged_bpf_disabled usually makes bpf fail anyway; this shows the policy
+  // itself stops it (see KexecAndModuleLoadingDeniedBySeccomp).
+  EXPECT_EQ(r.results()[1], "errno=EPERM") << "bpf got past the seccomp policy" << r;
+}
+
+TEST_F(SyscallEscape, Control_BpfReachesTheKernelWithoutSeccomp) {
+  RunResult r = probe({"seccomp-reaches", "bpf"}, {no_seccomp_profile()});
+  EXPECT_EQ(r.result(), "errno=ENOSYS") << r;
 }
 
 TEST_F(SyscallEscape, PerfEventOpenDenied) {
@@ -66,9 +74,18 @@ TEST_F(SyscallEscape, Control_UserfaultfdWorksWithoutSeccomp) {
 }
 
 TEST_F(SyscallEscape, OpenByHandleShockerDenied) {
-  RunResult r = probe({"open-by-handle", "/etc/hostname"});
+  RunResult r =
+      probe({"open-by-handle", "/etc/hostname", "+", "seccomp-reaches", "open_by_handle_at"});
   ASSERT_EQ(r.exit_code, 0) << r;
-  EXPECT_NE(r.result(), "ok") << "open_by_handle_at reached an inode by handle" << r;
+  ASSERT_EQ(r.results().size(), 2U) << r;
+  EXPECT_NE(r.results()[0], "ok") << "open_by_handle_at reached an inode by handle" << r;
+  // It needs CAP_DAC_READ_SEARCH in the initial namespace anyway; the policy stops it first.
+  EXPECT_EQ(r.results()[1], "errno=EPERM") << "open_by_handle_at got past the policy" << r;
+}
+
+TEST_F(SyscallEscape, Control_OpenByHandleReachesTheKernelWithoutSeccomp) {
+  RunResult r = probe({"seccomp-reaches", "open_by_handle_at"}, {no_seccomp_profile()});
+  EXPECT_EQ(r.result(), "errno=ENOSYS") << r;
 }
 
 // kexec and module loading also need capabilities in the initial user namespace, which no

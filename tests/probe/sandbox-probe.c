@@ -1537,6 +1537,8 @@ static int a_seccomp_reaches(int argc, char **argv) {
                {"swapon", SYS_swapon},
                {"acct", SYS_acct},
                {"vhangup", SYS_vhangup},
+               {"bpf", SYS_bpf},
+               {"open_by_handle_at", SYS_open_by_handle_at},
                {"mount", SYS_mount}};
   long nr = -1;
   for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
