@@ -41,10 +41,12 @@ constexpr Hint k_hints[] = {
     {"pivot_root", EINVAL, "the new root is not a mount point, or / has shared propagation"},
     {"mkdir", EROFS,
      "the mount destination does not exist and its parent is read-only: create "
-     "it on the host or mount a tmpfs over the parent first"},
+     "it on the host, mount a tmpfs over the parent first, or give the root a "
+     "throwaway writable layer (--overlay ephemeral)"},
     {"create", EROFS,
      "the mount destination does not exist and its parent is read-only: create "
-     "it on the host or mount a tmpfs over the parent first"},
+     "it on the host, mount a tmpfs over the parent first, or give the root a "
+     "throwaway writable layer (--overlay ephemeral)"},
     {"", ENOSPC, "limit exceeded: check fs.mount-max or the tmpfs size"},
     {"mount", ENODEV, "the kernel does not support this filesystem type"},
     {"mount proc", EPERM,
