@@ -361,3 +361,48 @@ TEST_F(Process_, EarlySignalNeitherHangsNorLeaks) {
         << "delay " << delay_ms << " ms: processes left behind";
   }
 }
+
+// sandbox inside a sandbox (a CI job or a build tool that sandboxes its own steps). The outer
+// profile must allow what the inner one does: user namespaces, the mount syscalls, and a /proc
+// without masks (the kernel mounts a fresh procfs only where /proc is fully visible). The
+// default policy answers clone3 with ENOSYS, so the inner launcher falls back to clone(2).
+TEST_F(Process_, SandboxInsideASandbox) {
+  const std::string outer = write_profile("outer.toml", R"([namespaces]
+pid = true
+ipc = true
+uts = true
+cgroup = true
+[network]
+mode = "none"
+[root]
+source = "host"
+[[mount]]
+type = "tmpfs"
+dest = "/tmp"
+[[mount]]
+type = "tmpfs"
+dest = "${HOME}"
+[[mount]]
+type = "bind"
+source = "${PWD}"
+dest = "${PWD}"
+[process]
+cwd = "${PWD}"
+[seccomp]
+allow_user_namespaces = true
+[[seccomp.rule]]
+syscalls = ["@mount", "pivot_root", "umount2", "sethostname"]
+action = "allow"
+)");
+  // (LeakSanitizer, in the sanitizer build, needs ptrace, which the outer policy denies.)
+  RunResult r = sandbox({"run", outer, "--setenv", "ASAN_OPTIONS=detect_leaks=0", "--",
+                         sandbox_bin(), "run", "--hostname", "inner", "--", probe_bin(), "facts"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  Facts f(r.out);
+  EXPECT_EQ(f["hostname"], "inner") << r;
+  EXPECT_EQ(f["pid"], "2") << r;
+  EXPECT_EQ(f["uid"], std::to_string(user().uid)) << r;
+  // Two filters: the outer sandbox's and the inner one's.
+  EXPECT_EQ(f["Seccomp_filters"], "2") << r;
+  EXPECT_EQ(f["CapEff"], "0000000000000000") << r;
+}
