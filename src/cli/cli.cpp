@@ -19,6 +19,7 @@
 #include "seccomp/filter.hpp"
 #include "util/embedded.hpp"
 #include "util/error.hpp"
+#include "util/stdio.hpp"
 
 namespace sandbox::cli {
 
@@ -203,19 +204,6 @@ int image_command(const std::vector<std::string> &rest) {
       .with_context("sandbox image")
       .with_hint("the image commands are the separate program sandbox-image, installed next to "
                  "sandbox (cmake --install installs both; a build tree has both in src/)");
-}
-
-// fds 0-2 must be open, or the first fds sandbox opens would stand in for stdio.
-void ensure_stdio_open() {
-  for (int fd = 0; fd <= 2; ++fd)
-    if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
-      // Not O_CLOEXEC: it becomes fd 0, 1 or 2, which the command inherits, or is closed now.
-      int null_fd = open("/dev/null", O_RDWR); // NOLINT(android-cloexec-open)
-      if (null_fd >= 0 && null_fd != fd) {
-        dup2(null_fd, fd);
-        close(null_fd);
-      }
-    }
 }
 
 } // namespace

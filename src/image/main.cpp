@@ -13,6 +13,7 @@
 
 #include "image/store.hpp"
 #include "util/error.hpp"
+#include "util/stdio.hpp"
 
 namespace {
 
@@ -33,19 +34,6 @@ void catch_interrupts() {
   sigemptyset(&sa.sa_mask);
   for (int sig : {SIGINT, SIGTERM, SIGHUP})
     sigaction(sig, &sa, nullptr);
-}
-
-// fds 0-2 must be open, or the first files opened would stand in for stdio.
-void ensure_stdio_open() {
-  for (int fd = 0; fd <= 2; ++fd)
-    if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
-      // Not O_CLOEXEC: it becomes fd 0, 1 or 2. Nothing is exec'd by this program anyway.
-      int null_fd = open("/dev/null", O_RDWR); // NOLINT(android-cloexec-open)
-      if (null_fd >= 0 && null_fd != fd) {
-        dup2(null_fd, fd);
-        close(null_fd);
-      }
-    }
 }
 
 int run(int argc, char **argv) {
@@ -124,7 +112,7 @@ int run(int argc, char **argv) {
 } // namespace
 
 int main(int argc, char **argv) {
-  ensure_stdio_open();
+  sandbox::ensure_stdio_open();
   try {
     return run(argc, argv);
   } catch (...) {

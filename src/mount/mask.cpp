@@ -36,47 +36,28 @@ void remount_readonly(const std::vector<std::string> &paths) {
   // (a missing path has nothing to protect)
 }
 
-namespace {
-
-// `path` and its missing parents, created one at a time inside `root` (mode 0700). Empty
-// when a directory on the way cannot be written (then the command cannot create it either)
-// or is on a tmpfs (whatever is planted there goes with the sandbox; and the default's
-// throwaway $HOME keeps ~/.local/bin and the like writable for installers).
-sys::UniqueFd make_directories(int root, const std::string &path) {
-  if (auto fd = sys::open_in_root(root, path, O_PATH | O_DIRECTORY, path))
-    return fd;
-  const auto slash = path.find_last_of('/');
-  auto parent = make_directories(root, slash == 0 ? "/" : path.substr(0, slash));
-  if (!parent)
-    return {};
-  struct statfs fs {};
-  if (fstatfs(parent.get(), &fs) != 0)
-    sys::throw_errno("statfs", path.substr(0, slash));
-  if (fs.f_type == TMPFS_MAGIC)
-    return {};
-  if (mkdirat(parent.get(), path.c_str() + slash + 1, 0700) != 0) {
-    if (errno == EROFS || errno == EACCES || errno == EPERM)
-      return {};
-    if (errno != EEXIST)
-      sys::throw_errno("mkdir", path);
-  }
-  auto fd = sys::open_in_root(root, path, O_PATH | O_DIRECTORY, path);
-  if (!fd) {
-    errno = ENOENT;
-    sys::throw_errno("open", path);
-  }
-  return fd;
-}
-
-} // namespace
-
 void protect_dirs(const std::vector<std::string> &paths) {
   if (paths.empty())
     return;
   auto root = sys::open_path("/", O_PATH | O_DIRECTORY);
-  for (const auto &path : paths)
-    if (auto target = make_directories(root.get(), path))
+  // Not on a tmpfs: whatever is planted there goes with the sandbox (and the default's
+  // throwaway $HOME keeps ~/.local/bin and the like writable for installers).
+  auto persistent = [](int parent_fd) {
+    struct statfs fs {};
+    return fstatfs(parent_fd, &fs) == 0 && fs.f_type != TMPFS_MAGIC;
+  };
+  for (const auto &path : paths) {
+    sys::UniqueFd target;
+    try {
+      target = make_directories(root.get(), path, 0700, persistent);
+    } catch (const Error &e) {
+      // Where a directory on the way cannot be written, the command cannot create it either.
+      if (e.op() != "mkdir" || (e.err() != EROFS && e.err() != EACCES && e.err() != EPERM))
+        throw;
+    }
+    if (target)
       stack_readonly_clone(target, path);
+  }
 }
 
 void mask_paths(const std::vector<std::string> &paths) {

@@ -3,6 +3,7 @@
 // The mount stages of the child, in the order child.cpp calls them. They run in the child's
 // new mount namespace, with the capabilities the new user namespace gives it.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,13 @@ sys::UniqueFd bind_new_root(const std::string &source, bool readonly);
 // `root` without following symlinks out of it; missing directories are created where the
 // parent is writable (inside a tmpfs), never on a read-only host path.
 void apply_mount(int root, const plan::MountOp &op);
+
+// The directory `path` inside `root` (resolved in it, never following a symlink out), created
+// with its missing parents (`mode`, less the umask) where `may_create_in(parent_fd)` allows it
+// (always when it is empty); an empty fd where it does not. Throws sandbox::Error with op
+// "mkdir" or "open".
+sys::UniqueFd make_directories(int root, const std::string &path, unsigned mode,
+                               const std::function<bool(int)> &may_create_in);
 
 // chdir(root); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/"): no put_old directory.
 void pivot_into(int root);

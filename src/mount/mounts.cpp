@@ -30,13 +30,17 @@ std::pair<std::string, std::string> split_parent(const std::string &path) {
   return {path.substr(0, slash), path.substr(slash + 1)};
 }
 
-// The directory `path` inside `root`, created (mode 0755) with its missing parents.
-sys::UniqueFd ensure_directory(int root, const std::string &path) {
+} // namespace
+
+sys::UniqueFd make_directories(int root, const std::string &path, unsigned mode,
+                               const std::function<bool(int)> &may_create_in) {
   if (auto fd = sys::open_in_root(root, path, O_PATH | O_DIRECTORY, path))
     return fd;
   auto [parent, name] = split_parent(path);
-  auto parent_fd = ensure_directory(root, parent);
-  if (mkdirat(parent_fd.get(), name.c_str(), 0755) != 0 && errno != EEXIST)
+  auto parent_fd = make_directories(root, parent, mode, may_create_in);
+  if (!parent_fd || (may_create_in && !may_create_in(parent_fd.get())))
+    return {};
+  if (mkdirat(parent_fd.get(), name.c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST)
     sys::throw_errno("mkdir", path);
   auto fd = sys::open_in_root(root, path, O_PATH | O_DIRECTORY, path);
   if (!fd) {
@@ -44,6 +48,13 @@ sys::UniqueFd ensure_directory(int root, const std::string &path) {
     sys::throw_errno("open", path);
   }
   return fd;
+}
+
+namespace {
+
+// The directory `path` inside `root`, created (mode 0755) with its missing parents.
+sys::UniqueFd ensure_directory(int root, const std::string &path) {
+  return make_directories(root, path, 0755, {});
 }
 
 // The mount point for `dest`: an existing node, or a new directory or empty file.
