@@ -261,10 +261,13 @@ void add_profile_mount(const profile::MountEntry &m, const HostFacts &host, Sand
 }
 
 // Resolves overlay_driver = "auto": the kernel's overlayfs when it works in a user namespace
-// here (faster, no daemon), else fuse-overlayfs. Forced drivers that cannot work fail here,
-// before anything starts.
-RootOverlay plan_overlay(const profile::Profile::Root &root, const HostFacts &host,
-                         std::vector<std::string> &notes) {
+// here (faster, no daemon) and the lower layer is the caller's own; else fuse-overlayfs. Over
+// a lower owned by others (the host's /: root) the kernel keeps the owners, so the command
+// cannot write where the caller could not, and copying up a file of an id the sandbox does not
+// map fails with EOVERFLOW; fuse-overlayfs shows every file as the caller's. Forced drivers
+// that cannot work fail here, before anything starts.
+RootOverlay plan_overlay(const profile::Profile::Root &root, const std::string &lower,
+                         const HostFacts &host, std::vector<std::string> &notes) {
   RootOverlay out;
   if (root.overlay == profile::OverlayMode::none)
     return out;
@@ -287,6 +290,20 @@ RootOverlay plan_overlay(const profile::Profile::Root &root, const HostFacts &ho
     fuse_problem = facts.dev_fuse_problem;
 
   auto driver = root.overlay_driver;
+  std::optional<std::uint32_t> lower_owner;
+  if (facts.owner_of)
+    lower_owner = facts.owner_of(lower);
+  const bool lower_is_callers = lower_owner == host.uid;
+  if (driver == profile::OverlayDriver::automatic && kernel_problem.empty() && !lower_is_callers &&
+      fuse_problem.empty()) {
+    driver = profile::OverlayDriver::fuse;
+    notes.emplace_back(
+        "root.overlay_driver = \"auto\" chose \"fuse-overlayfs\" (" + lower + " belongs to " +
+        (lower_owner ? "uid " + std::to_string(*lower_owner) : std::string("someone else")) +
+        ", not to you: kernel overlayfs would keep its owners, so the command could write only "
+        "where you can, and copying up files of ids the sandbox does not map fails; "
+        "fuse-overlayfs shows them all as yours)");
+  }
   if (driver == profile::OverlayDriver::automatic) {
     if (kernel_problem.empty()) {
       driver = profile::OverlayDriver::kernel;
@@ -395,7 +412,7 @@ SandboxPlan build_plan(const profile::Profile &p, const HostFacts &host,
         .with_context("root.source (" + p.root.origin.str() + ")")
         .with_hint("root.source must be \"host\", \"image:NAME\" or an existing directory");
   }
-  plan.overlay = plan_overlay(p.root, host, plan.notes);
+  plan.overlay = plan_overlay(p.root, plan.root_source, host, plan.notes);
   if (plan.overlay.enabled)
     plan.root_readonly = false; // the point of the overlay; the source itself is never written
 

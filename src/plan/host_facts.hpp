@@ -43,6 +43,8 @@ struct HostFacts {
     // Why the kernel cannot put an upper layer in this directory (it is itself on overlayfs
     // or FUSE); empty when it can. Asked for root.overlay_dir.
     std::function<std::string(const std::string &)> upper_problem;
+    // The owner (uid) of a directory, for the lower layer; nullopt when it cannot be read.
+    std::function<std::optional<std::uint32_t>(const std::string &)> owner_of;
   };
   std::optional<Overlay> overlay;
 

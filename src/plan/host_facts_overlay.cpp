@@ -102,6 +102,12 @@ void gather_overlay_facts(HostFacts &h) {
       o.runtime_dir = std::string(*runtime);
   }
   o.upper_problem = upper_dir_problem;
+  o.owner_of = [](const std::string &path) -> std::optional<std::uint32_t> {
+    struct stat st {};
+    if (stat(path.c_str(), &st) != 0)
+      return std::nullopt;
+    return st.st_uid;
+  };
   h.overlay = std::move(o);
 }
 

@@ -182,6 +182,35 @@ TEST(PlanBuild, ShippedDefaultSeccompPolicyUsesTheFilterCompiledAtBuildTime) {
   }
 }
 
+TEST(PlanBuild, AutoOverlayDriverDependsOnWhoOwnsTheLowerLayer) {
+  HostFacts host = fake_host();
+  HostFacts::Overlay facts;
+  facts.fuse_overlayfs = "/usr/bin/fuse-overlayfs";
+  facts.runtime_dir = "/run/user/1000";
+  facts.owner_of = [](const std::string &path) -> std::optional<std::uint32_t> {
+    return path == "/" ? 0U : 1000U;
+  };
+  host.overlay = facts;
+  // The host's / (root's): fuse-overlayfs, which shows every file as the caller's.
+  auto over_host = plan_for("[root]\noverlay = \"ephemeral\"\n", host);
+  EXPECT_EQ(over_host.overlay.driver, OverlayDriver::fuse);
+  ASSERT_FALSE(over_host.notes.empty());
+  EXPECT_NE(over_host.notes.back().find("/ belongs to uid 0"), std::string::npos)
+      << over_host.notes.back();
+  // A directory of the caller's own: the kernel's overlayfs.
+  auto over_own = plan_for("[root]\nsource = \"/srv/data\"\noverlay = \"ephemeral\"\n", host);
+  EXPECT_EQ(over_own.overlay.driver, OverlayDriver::kernel);
+  // Without fuse-overlayfs, the kernel's still (with its limits) rather than nothing.
+  host.overlay->fuse_overlayfs.clear();
+  EXPECT_EQ(plan_for("[root]\noverlay = \"ephemeral\"\n", host).overlay.driver,
+            OverlayDriver::kernel);
+  // A forced driver is kept.
+  host.overlay->fuse_overlayfs = "/usr/bin/fuse-overlayfs";
+  EXPECT_EQ(plan_for("[root]\noverlay = \"ephemeral\"\noverlay_driver = \"kernel\"\n", host)
+                .overlay.driver,
+            OverlayDriver::kernel);
+}
+
 TEST(PlanBuild, OptionalMissingBindIsSkippedWithANote) {
   auto p =
       plan_for("[[mount]]\ntype = \"bind\"\nsource = \"/nope\"\ndest = \"/x\"\noptional = true\n");
