@@ -108,7 +108,7 @@ std::string describe_plan(const SandboxPlan &p) {
   }
   line("pivot_root(\".\", \".\") into the new root; detach the old root");
   for (const auto &path : p.readonly_paths)
-    line("remount read-only " + path);
+    line("remount read-only " + path + " (when it exists)");
   for (const auto &path : p.protected_dirs)
     line("protect " + path + " (created if missing and creatable, then read-only)");
   for (const auto &path : p.masked_paths)
