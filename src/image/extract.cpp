@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <memory>
 #include <new>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -134,6 +135,12 @@ public:
       // inside the sandbox's root (and inside this image, for every later entry).
       if (symlinkat(target, parent.get(), name.c_str()) != 0)
         throw Error::from_errno(errno, "symlink", rel, target);
+      if (m_x.m_owners.keep) {
+        // The entry just made, by its name in the directory fd: never followed.
+        const auto [uid, gid] = owner(e);
+        if (fchownat(parent.get(), name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0)
+          throw Error::from_errno(errno, "chown", rel);
+      }
       set_times(parent.get(), name, e, AT_SYMLINK_NOFOLLOW);
       return;
     }
@@ -253,6 +260,12 @@ private:
     }
     if (archive_entry_size_is_set(e) && ftruncate(fd.get(), archive_entry_size(e)) != 0)
       throw Error::from_errno(errno, "truncate", rel);
+    // Owner first: chown(2) clears setuid and setgid, which the chmod below sets.
+    if (m_x.m_owners.keep) {
+      const auto [uid, gid] = owner(e);
+      if (fchown(fd.get(), uid, gid) != 0)
+        throw Error::from_errno(errno, "chown", rel);
+    }
     // The archive's mode, setuid and setgid included (the sandbox runs with no_new_privs on a
     // nosuid mount), but always readable by its owner.
     const mode_t mode = (archive_entry_perm(e) & 07777) | 0400;
@@ -303,7 +316,20 @@ private:
     meta.mode = archive_entry_perm(e) & 07777;
     meta.mtime_sec = archive_entry_mtime(e);
     meta.mtime_nsec = archive_entry_mtime_nsec(e);
+    if (m_x.m_owners.keep)
+      std::tie(meta.uid, meta.gid) = owner(e);
     m_x.m_dirs[rel] = meta;
+  }
+
+  // The entry's numeric ids, each beyond the map (or negative) replaced by 0: the caller.
+  std::pair<uid_t, gid_t> owner(archive_entry *e) {
+    const la_int64_t uid = archive_entry_uid(e);
+    const la_int64_t gid = archive_entry_gid(e);
+    const bool uid_ok = uid >= 0 && uid <= static_cast<la_int64_t>(m_x.m_owners.max_uid);
+    const bool gid_ok = gid >= 0 && gid <= static_cast<la_int64_t>(m_x.m_owners.max_gid);
+    if (!uid_ok || !gid_ok)
+      ++m_x.m_stats.foreign_owners;
+    return {uid_ok ? static_cast<uid_t>(uid) : 0, gid_ok ? static_cast<gid_t>(gid) : 0};
   }
 
   static struct timespec mtime(archive_entry *e) {
@@ -323,8 +349,9 @@ private:
   bool m_layer;
 };
 
-Extractor::Extractor(int root, std::string shown, const std::atomic<bool> *interrupted)
-    : m_root(root), m_shown(std::move(shown)), m_interrupted(interrupted) {}
+Extractor::Extractor(int root, std::string shown, const std::atomic<bool> *interrupted,
+                     OwnerPolicy owners)
+    : m_root(root), m_shown(std::move(shown)), m_interrupted(interrupted), m_owners(owners) {}
 
 std::string Extractor::apply(int fd, const std::string &shown_archive, bool layer) {
   ArchivePtr a(archive_read_new(), archive_read_free);
@@ -384,6 +411,8 @@ void Extractor::finish() {
     struct stat st {};
     if (fstat(dir.get(), &st) != 0 || st.st_dev != meta.dev || st.st_ino != meta.ino)
       continue; // not the directory the entry made
+    if (m_owners.keep && fchown(dir.get(), meta.uid, meta.gid) != 0)
+      throw Error::from_errno(errno, "chown", rel);
     if (fchmod(dir.get(), meta.mode | 0500) != 0)
       throw Error::from_errno(errno, "chmod", rel);
     struct timespec ts[2] = {{meta.mtime_sec, meta.mtime_nsec}, {meta.mtime_sec, meta.mtime_nsec}};

@@ -60,8 +60,13 @@ int run(int argc, char **argv) {
       ->add_option("--format", format, "auto|rootfs|oci|docker: what FILE is (default: detected)")
       ->check(CLI::IsMember({"auto", "rootfs", "oci", "docker"}));
   import_cmd->add_flag("-v,--verbose", import.verbose, "Say which layers were applied, and where");
+  import_cmd->add_flag("--no-subids", import.no_subids,
+                       "Do not keep the archive's owners: every file belongs to you (the "
+                       "default without subordinate ids)");
 
-  app.add_subcommand("list", "One line per image: name, size on disk, import date");
+  app.add_subcommand("list",
+                     "One line per image: name, size on disk, import date, owners (subids: the "
+                     "archive's, mapped to your subordinate ids; caller: you)");
 
   std::vector<std::string> rm_names;
   auto *rm_cmd = app.add_subcommand("rm", "Remove images (exit 1 if one of them does not exist)");

@@ -22,6 +22,7 @@
 #include "image/extract.hpp"
 #include "image/location.hpp"
 #include "image/manifest.hpp"
+#include "image/owner_ns.hpp"
 #include "image/tree.hpp"
 #include "sys/fd.hpp"
 #include "util/error.hpp"
@@ -66,18 +67,53 @@ std::string scratch_name(const std::string &kind, const std::string &name) {
          std::to_string(++counter) + "-" + std::to_string(std::time(nullptr));
 }
 
+// "subids" or "caller", from the info file of the store's directory `name` ("caller" when it
+// has none: images imported before owners were kept).
+std::string owners_of(int store, const std::string &name) {
+  std::string info;
+  try {
+    info = read_file_in_root(store, name + "/info", 65536, name + "/info");
+  } catch (const Error &) {
+    return "caller";
+  }
+  info.insert(0, "\n");
+  const auto pos = info.find("\nowners=");
+  if (pos == std::string::npos)
+    return "caller";
+  const auto start = pos + 8;
+  return info.substr(start, info.find('\n', start) - start);
+}
+
+// Removes the store's directory `name` (an image, or a scratch directory). One whose files
+// belong to subordinate ids is removed as root of a user namespace mapping them, as they were
+// made; `subids` says so when it has no info file yet.
+void remove_store_dir(int store, const std::string &name, const std::string &shown,
+                      bool subids = false) {
+  if (in_owner_ns() || !(subids || owners_of(store, name) == "subids")) {
+    remove_tree_at(store, name, shown);
+    return;
+  }
+  const OwnerMap map = probe_owner_map();
+  if (!map.usable)
+    throw Error::message("remove " + shown + ": its files belong to subordinate ids, but " +
+                             map.why_not,
+                         "give the user back its ranges in /etc/subuid and /etc/subgid (and "
+                         "install the uidmap package), or remove the directory as root");
+  run_as_ns_root(map, [&] { remove_tree_at(store, name, shown); });
+}
+
 // Removes a scratch directory of the store unless released: a failed import leaves nothing.
 class ScratchDir {
 public:
-  ScratchDir(int store, std::string name, std::string shown)
-      : m_store(store), m_name(std::move(name)), m_shown(std::move(shown)) {
+  ScratchDir(int store, std::string name, std::string shown, bool subids)
+      : m_store(store), m_name(std::move(name)), m_shown(std::move(shown)), m_subids(subids) {
     if (mkdirat(m_store, m_name.c_str(), 0700) != 0)
       throw Error::from_errno(errno, "mkdir", m_shown);
   }
   ~ScratchDir() {
     if (m_armed)
       try {
-        remove_tree_at(m_store, m_name, m_shown);
+        remove_store_dir(m_store, m_name, m_shown, m_subids);
       } catch (const Error &e) {
         std::fprintf(stderr, "sandbox: could not clean up: %s\n", e.line().c_str());
       }
@@ -90,6 +126,7 @@ public:
 private:
   int m_store;
   std::string m_name, m_shown;
+  bool m_subids;
   bool m_armed = true;
 };
 
@@ -204,6 +241,16 @@ void print_notes(const ExtractStats &s) {
                  static_cast<unsigned long long>(s.absolute));
 }
 
+void print_owner_notes(const ExtractStats &s, const OwnerMap &map) {
+  if (s.foreign_owners > 0)
+    std::fprintf(stderr,
+                 "sandbox: note: %llu %s a uid or gid beyond the %u:%u ids the subordinate "
+                 "ranges map: such an id became %s's\n",
+                 static_cast<unsigned long long>(s.foreign_owners),
+                 s.foreign_owners == 1 ? "entry has" : "entries have", map.max_uid, map.max_gid,
+                 map.user.c_str());
+}
+
 std::string absolute_path(const std::string &file) {
   if (file.starts_with("/"))
     return file;
@@ -255,7 +302,7 @@ void commit(int store, ScratchDir &scratch, const std::string &name, bool force,
       throw Error::from_errno(err, "rename", store_path + "/" + scratch.name(), target);
     }
     scratch.release();
-    remove_tree_at(store, old, store_path + "/" + old);
+    remove_store_dir(store, old, store_path + "/" + old);
     return;
   }
   if (renameat(store, scratch.name().c_str(), store, name.c_str()) != 0)
@@ -284,20 +331,19 @@ std::string user_store_dir() {
   return store_dir(xdg, home);
 }
 
-void import_image(const std::string &store, const ImportOptions &opts) {
-  if (!is_valid_name(opts.name))
-    throw Error::message("invalid image name \"" + opts.name + "\"", k_name_hint);
-  struct stat src {};
-  if (stat(opts.file.c_str(), &src) != 0)
-    throw Error::from_errno(errno, "stat", opts.file);
-  mkdir_p(store);
-  auto store_fd = open_dir(store);
-  if (exists_at(store_fd.get(), opts.name) && !opts.force)
-    throw Error::message("image \"" + opts.name + "\" already exists",
-                         "--force replaces it; sandbox image rm " + opts.name + " removes it");
+namespace {
 
-  const std::string scratch_base = scratch_name("import", opts.name);
-  ScratchDir scratch(store_fd.get(), scratch_base, store + "/" + scratch_base);
+// The import proper, from the scratch directory `scratch_base` to the committed image; in the
+// child of run_as_ns_root when `owners` is given.
+void build_image(const std::string &store, int store_fd, const std::string &scratch_base,
+                 const ImportOptions &opts, const struct stat &src, const OwnerMap *owners) {
+  OwnerPolicy policy;
+  if (owners) {
+    policy.keep = true;
+    policy.max_uid = owners->max_uid;
+    policy.max_gid = owners->max_gid;
+  }
+  ScratchDir scratch(store_fd, scratch_base, store + "/" + scratch_base, owners != nullptr);
   const std::string scratch_path = store + "/" + scratch.name();
   auto scratch_fd = open_dir(scratch_path);
   auto make_root = [&] {
@@ -321,7 +367,7 @@ void import_image(const std::string &store, const ImportOptions &opts) {
                                        "manifest.json)",
                            "sandbox run --root DIR runs on a directory as it is");
     auto root = make_root();
-    Extractor x(root.get(), scratch_path + "/rootfs", opts.interrupted);
+    Extractor x(root.get(), scratch_path + "/rootfs", opts.interrupted, policy);
     description = apply_layout(layout.get(), kind, opts.file, x, opts);
     x.finish();
     stats = x.stats();
@@ -332,7 +378,7 @@ void import_image(const std::string &store, const ImportOptions &opts) {
     // One pass over the archive: extract it, then look at what came out. A root filesystem
     // tarball is done; an image layout's layers are applied into a fresh root.
     auto root = make_root();
-    Extractor x(root.get(), scratch_path + "/rootfs", opts.interrupted);
+    Extractor x(root.get(), scratch_path + "/rootfs", opts.interrupted, policy);
     const std::string archive_kind = x.apply(file.get(), opts.file, false);
     LayoutKind kind = detect_layout(root.get(), opts.format, opts.file);
     if (kind == LayoutKind::none) {
@@ -344,7 +390,7 @@ void import_image(const std::string &store, const ImportOptions &opts) {
         throw Error::from_errno(errno, "rename", scratch_path + "/rootfs",
                                 scratch_path + "/layout");
       auto image_root = make_root();
-      Extractor layered(image_root.get(), scratch_path + "/rootfs", opts.interrupted);
+      Extractor layered(image_root.get(), scratch_path + "/rootfs", opts.interrupted, policy);
       description =
           apply_layout(root.get(), kind, opts.file, layered, opts) + " (" + archive_kind + ")";
       layered.finish();
@@ -355,16 +401,62 @@ void import_image(const std::string &store, const ImportOptions &opts) {
   if (stats.entries == 0)
     throw Error::message(opts.file + " has no entries: nothing to import");
   print_notes(stats);
+  if (owners)
+    print_owner_notes(stats, *owners);
   write_info(scratch_fd.get(),
              "imported=" + std::to_string(std::time(nullptr)) +
-                 "\nsource=" + absolute_path(opts.file) + "\nformat=" + description + "\n",
+                 "\nsource=" + absolute_path(opts.file) + "\nformat=" + description +
+                 "\nowners=" + (owners ? "subids" : "caller") + "\n",
              scratch_path + "/info");
-  commit(store_fd.get(), scratch, opts.name, opts.force, store);
-  const std::uint64_t size = disk_usage_at(store_fd.get(), opts.name);
+  commit(store_fd, scratch, opts.name, opts.force, store);
+  const std::uint64_t size = disk_usage_at(store_fd, opts.name);
   std::printf("imported %s: %s, %llu entries, %s\n", opts.name.c_str(), description.c_str(),
               static_cast<unsigned long long>(stats.entries), human_size(size).c_str());
   if (opts.verbose > 0)
     std::printf("stored in %s\n", rootfs_dir(store, opts.name).c_str());
+}
+
+} // namespace
+
+void import_image(const std::string &store, const ImportOptions &opts) {
+  if (!is_valid_name(opts.name))
+    throw Error::message("invalid image name \"" + opts.name + "\"", k_name_hint);
+  struct stat src {};
+  if (stat(opts.file.c_str(), &src) != 0)
+    throw Error::from_errno(errno, "stat", opts.file);
+  mkdir_p(store);
+  auto store_fd = open_dir(store);
+  if (exists_at(store_fd.get(), opts.name) && !opts.force)
+    throw Error::message("image \"" + opts.name + "\" already exists",
+                         "--force replaces it; sandbox image rm " + opts.name + " removes it");
+
+  const std::string scratch_base = scratch_name("import", opts.name);
+  OwnerMap owners;
+  if (!opts.no_subids)
+    owners = probe_owner_map();
+  if (!owners.usable) {
+    const std::string user = owners.user.empty() ? caller_name() : owners.user;
+    std::fprintf(stderr, "sandbox: note: %s: files are owned by %s\n",
+                 opts.no_subids ? "--no-subids" : owners.why_not.c_str(), user.c_str());
+    build_image(store, store_fd.get(), scratch_base, opts, src, nullptr);
+    return;
+  }
+  try {
+    run_as_ns_root(
+        owners, [&] { build_image(store, store_fd.get(), scratch_base, opts, src, &owners); },
+        opts.interrupted);
+  } catch (const Error &) {
+    // The child cleans up after itself unless it was killed: then its scratch directory (or
+    // the old image swapped into it) is still there.
+    if (exists_at(store_fd.get(), scratch_base)) {
+      try {
+        remove_store_dir(store_fd.get(), scratch_base, store + "/" + scratch_base, true);
+      } catch (const Error &e) {
+        std::fprintf(stderr, "sandbox: could not clean up: %s\n", e.line().c_str());
+      }
+    }
+    throw;
+  }
 }
 
 void list_images(const std::string &store) {
@@ -375,7 +467,7 @@ void list_images(const std::string &store) {
     throw Error::from_errno(errno, "open", store);
   }
   struct Row {
-    std::string name, size, date;
+    std::string name, size, date, owners;
   };
   std::vector<Row> rows;
   // Scratch directories of imports in progress (or killed) start with '.': never listed.
@@ -407,12 +499,13 @@ void list_images(const std::string &store) {
     struct tm tm {};
     if (localtime_r(&when, &tm))
       std::strftime(date, sizeof date, "%Y-%m-%d %H:%M", &tm);
-    rows.push_back({name, human_size(disk_usage_at(fd.get(), name)), date});
+    rows.push_back(
+        {name, human_size(disk_usage_at(fd.get(), name)), date, owners_of(fd.get(), name)});
     width = std::max(width, name.size());
   }
   for (const auto &r : rows)
-    std::printf("%-*s  %10s  %s\n", static_cast<int>(width), r.name.c_str(), r.size.c_str(),
-                r.date.c_str());
+    std::printf("%-*s  %10s  %s  %s\n", static_cast<int>(width), r.name.c_str(), r.size.c_str(),
+                r.date.c_str(), r.owners.c_str());
 }
 
 std::vector<std::string> remove_images(const std::string &store,
@@ -434,7 +527,7 @@ std::vector<std::string> remove_images(const std::string &store,
     const std::string gone = scratch_name("rm", name);
     if (renameat(fd.get(), name.c_str(), fd.get(), gone.c_str()) != 0)
       throw Error::from_errno(errno, "rename", store + "/" + name, store + "/" + gone);
-    remove_tree_at(fd.get(), gone, store + "/" + gone);
+    remove_store_dir(fd.get(), gone, store + "/" + gone);
     std::printf("removed %s\n", name.c_str());
   }
   return missing;

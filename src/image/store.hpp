@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The `sandbox image` commands: import, list, rm, on the store of image/location.hpp.
-// STORE/NAME/rootfs is the image's root; STORE/NAME/info records where it came from and when.
+// STORE/NAME/rootfs is the image's root; STORE/NAME/info records where it came from, when, and
+// who owns its files ("owners=subids": the archive's owners, mapped to the caller's
+// subordinate ids as image/owner_ns.hpp does; "owners=caller": the caller).
 // An import builds STORE/.import-NAME-XXXXXX and renames it into place only when complete.
 
 #include <atomic>
@@ -18,6 +20,8 @@ struct ImportOptions {
   Format format = Format::auto_;
   bool force = false;
   int verbose = 0;
+  // Leave every file to the caller even when subordinate ids could keep the archive's owners.
+  bool no_subids = false;
   const std::atomic<bool> *interrupted = nullptr;
 };
 

@@ -204,6 +204,42 @@ TEST_F(ImageEscape, Control_HardLinksEscapeANaiveExtractor) {
   EXPECT_EQ(links_of(file), 3U) << "the check cannot see a hard link through a symlink";
 }
 
+// ---- kept owners: chown never follows a symlink ----------------------------------------------
+
+// With subordinate ids the import runs as root of a user namespace that maps the caller (as 0):
+// a chown that followed a symlink could give the caller's own host files to a subordinate id.
+// Entries owned by 1000 that are, or lead through, symlinks to a host file and directory of the
+// test user must leave them as they are.
+TEST_F(ImageEscape, KeptOwnersNeverChownThroughASymlink) {
+  const std::string file = secret();
+  const std::string dir = target_dir();
+  {
+    TarWriter w(path("own.tar"));
+    w.owner(1000, 1000);
+    w.symlink("abs", file).symlink("rel", up_to_root() + file.substr(1));
+    w.symlink("absdir", dir).symlink("relp", up_to_root() + dir.substr(1));
+    w.hardlink("linked", "abs");                // a hard link to the symlink itself
+    w.symlink("evil", dir).dir("evil", 0700);   // replaced by a directory of the image
+    w.symlink("evil2", dir).file("evil2", "x"); // replaced by a file of the image
+  }
+  struct stat st {};
+  ASSERT_EQ(lstat(dir.c_str(), &st), 0);
+  const mode_t dir_mode = st.st_mode;
+  RunResult r = image({"import", "own", path("own.tar")});
+  ASSERT_EQ(lstat(file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, user().uid) << "the host file was chown'd: " << r;
+  EXPECT_EQ(st.st_gid, user().gid) << r;
+  ASSERT_EQ(lstat(dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, user().uid) << "the host directory was chown'd: " << r;
+  EXPECT_EQ(st.st_mode, dir_mode) << "the host directory was chmod'ed: " << r;
+  if (!import_refused(r)) {
+    EXPECT_TRUE(lexists(rootfs("own") + "/abs")) << r;
+    ASSERT_EQ(lstat((rootfs("own") + "/evil").c_str(), &st), 0);
+    EXPECT_TRUE(S_ISDIR(st.st_mode)) << "evil is the image's own directory";
+  }
+  EXPECT_EQ(image({"rm", "own"}).exit_code, r.exit_code == 0 ? 0 : 1);
+}
+
 // ---- device nodes -----------------------------------------------------------------------------
 
 TEST_F(ImageEscape, DeviceNodesAndFifosAreSkipped) {

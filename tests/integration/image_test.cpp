@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <tuple>
 
 using namespace sbx::test;
 namespace fs = std::filesystem;
@@ -325,4 +327,237 @@ TEST_F(Image, MissingSandboxImageProgramIsAClearError) {
   EXPECT_NE(r.err.find("exec " + dir + "/sandbox-image"), std::string::npos) << r;
   EXPECT_NE(r.err.find("ENOENT"), std::string::npos) << r;
   EXPECT_NE(r.err.find("hint: "), std::string::npos) << r;
+}
+
+// ---- ownership: kept with subordinate ids, else the caller's --------------------------------
+
+namespace {
+
+// The user's first range in /etc/subuid or /etc/subgid: {start, count}, or {0, 0}.
+std::pair<unsigned long, unsigned long> subid_range(const std::string &file, const User &u) {
+  std::ifstream f(file);
+  std::string line;
+  while (std::getline(f, line)) {
+    auto parts = split(line, ':');
+    if (parts.size() == 3 && (parts[0] == u.name || parts[0] == std::to_string(u.uid)))
+      return {std::stoul(parts[1]), std::stoul(parts[2])};
+  }
+  return {0, 0};
+}
+
+bool newidmap_installed() {
+  for (const char *dir : {"/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/"})
+    if (access((std::string(dir) + "newuidmap").c_str(), X_OK) == 0 &&
+        access((std::string(dir) + "newgidmap").c_str(), X_OK) == 0)
+      return true;
+  return false;
+}
+
+struct Owner {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  friend bool operator==(const Owner &, const Owner &) = default;
+};
+
+std::ostream &operator<<(std::ostream &os, const Owner &o) {
+  return os << o.uid << ":" << o.gid;
+}
+
+Owner owner_of(const std::string &path) {
+  struct stat st {};
+  if (lstat(path.c_str(), &st) != 0)
+    return {static_cast<uid_t>(-1), static_cast<gid_t>(-1)};
+  return {st.st_uid, st.st_gid};
+}
+
+} // namespace
+
+class ImageOwners : public ImageTest {
+protected:
+  void SetUp() override {
+    ImageTest::SetUp();
+    if (IsSkipped() || HasFatalFailure())
+      return;
+    std::tie(m_uid_start, m_uid_count) = subid_range("/etc/subuid", user());
+    std::tie(m_gid_start, m_gid_count) = subid_range("/etc/subgid", user());
+    if (m_uid_count < 65536 || m_gid_count < 65536 || !newidmap_installed()) {
+      if (running_as_root())
+        FAIL() << user().name << " needs a 65536-id range in /etc/subuid and /etc/subgid and "
+               << "newuidmap/newgidmap: run tests/support/setup-test-users.sh";
+      GTEST_SKIP() << user().name << " has no subordinate ids (or no newuidmap)";
+    }
+  }
+  // Where archive id `id` (1..65535) lands on the host; 0 is the caller.
+  [[nodiscard]] Owner host_owner(unsigned id) const {
+    if (id == 0)
+      return {user().uid, user().gid};
+    return {static_cast<uid_t>(m_uid_start + id - 1), static_cast<gid_t>(m_gid_start + id - 1)};
+  }
+  [[nodiscard]] std::string info(const std::string &name) const {
+    return read_file(store() + "/" + name + "/info");
+  }
+
+  unsigned long m_uid_start = 0, m_uid_count = 0, m_gid_start = 0, m_gid_count = 0;
+};
+
+TEST_F(ImageOwners, ArchiveOwnersMapToSubidsAndShowInsideASubidsSandbox) {
+  if (!busybox_available())
+    GTEST_SKIP() << "busybox-static is not installed";
+  {
+    TarWriter w(path("owned.tar"));
+    // busybox belongs to 1000: with map = "single" it is the overflow id inside, and still
+    // runs (0755).
+    w.dir("bin").owner(1000, 1000).file("bin/busybox", read_file("/bin/busybox"), 0755);
+    w.owner(0, 0).symlink("bin/sh", "busybox");
+    for (const char *d : {"proc", "dev", "run", "home", "etc"})
+      w.dir(d);
+    w.dir("tmp", 01777);
+    w.dir(user().home.substr(1), 0700);
+    w.file("f0", "0");
+    w.owner(1000, 1000).file("f1000", "1000").dir("d1000", 0750).symlink("l1000", "f0");
+    w.owner(65534, 65534).file("f65534", "65534");
+    w.owner(1000, 65534).file("mixed", "m", 04755);
+    w.owner(70000, 5).file("far", "beyond the map");
+  }
+  RunResult imp = image({"import", "own", path("owned.tar")});
+  ASSERT_EQ(imp.exit_code, 0) << imp;
+  EXPECT_NE(imp.err.find("1 entry has a uid or gid beyond the 65535:65535 ids"), std::string::npos)
+      << imp;
+  EXPECT_EQ(imp.err.find("no subordinate ids"), std::string::npos) << imp;
+
+  const std::string root = rootfs("own");
+  EXPECT_EQ(owner_of(root + "/f0"), host_owner(0));
+  EXPECT_EQ(owner_of(root + "/bin"), host_owner(0));
+  EXPECT_EQ(owner_of(root + "/f1000"), host_owner(1000));
+  EXPECT_EQ(owner_of(root + "/d1000"), host_owner(1000)) << "a directory";
+  EXPECT_EQ(owner_of(root + "/l1000"), host_owner(1000)) << "a symlink, itself";
+  EXPECT_EQ(owner_of(root + "/f0"), host_owner(0)) << "the symlink's target was not chown'd";
+  EXPECT_EQ(owner_of(root + "/f65534"), host_owner(65534));
+  EXPECT_EQ(owner_of(root + "/mixed"), (Owner{host_owner(1000).uid, host_owner(65534).gid}));
+  EXPECT_EQ(owner_of(root + "/far"), (Owner{host_owner(0).uid, host_owner(5).gid}))
+      << "an id beyond the map becomes the caller's; the other is kept";
+  struct stat st {};
+  ASSERT_EQ(stat((root + "/mixed").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 04755U) << "chown must not have cleared setuid";
+  ASSERT_EQ(stat((root + "/d1000").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0750U);
+  EXPECT_NE(info("own").find("\nowners=subids\n"), std::string::npos) << info("own");
+  RunResult list = image({"list"});
+  ASSERT_EQ(list.exit_code, 0) << list;
+  EXPECT_TRUE(contains_line_starting(list.out, "own ")) << list;
+  EXPECT_NE(list.out.find("  subids\n"), std::string::npos) << list;
+
+  // user.map = "subids" with uid 0 is the import's own map: the archive's ids come back.
+  std::string p = write_profile("subids.toml", "[profile]\nextends = \"default\"\n"
+                                               "[user]\nmap = \"subids\"\nuid = 0\ngid = 0\n");
+  RunResult ids =
+      sandbox({"run", p, "--root", "image:own", "--", "/bin/busybox", "stat", "-c", "%u:%g", "/f0",
+               "/f1000", "/d1000", "/f65534", "/mixed", "/far", "/bin/busybox"},
+              image_opts());
+  ASSERT_EQ(ids.exit_code, 0) << ids;
+  EXPECT_EQ(ids.out, "0:0\n1000:1000\n1000:1000\n65534:65534\n1000:65534\n0:5\n1000:1000\n") << ids;
+  // The default profile (map = "single"): only the caller is mapped, the rest is the overflow
+  // id, and busybox (owned by 1000, mode 0755) still runs.
+  RunResult single = sandbox({"run", "--root", "image:own", "--", "/bin/busybox", "stat", "-c",
+                              "%u", "/f0", "/f1000", "/bin/busybox"},
+                             image_opts());
+  ASSERT_EQ(single.exit_code, 0) << single;
+  EXPECT_EQ(single.out, std::to_string(user().uid) + "\n65534\n65534\n") << single;
+
+  RunResult rm = image({"rm", "own"});
+  ASSERT_EQ(rm.exit_code, 0) << rm;
+  EXPECT_FALSE(fs::exists(store() + "/own"));
+  EXPECT_TRUE(store_entries().empty()) << join(store_entries(), " ");
+}
+
+// A subid-owned tree the caller cannot delete itself (the control): rm, and the replace done
+// by import --force, still remove it.
+TEST_F(ImageOwners, RmAndForceReplaceRemoveSubidTrees) {
+  auto write_locked = [](const std::string &tar, const std::string &version) {
+    TarWriter w(tar);
+    w.file("version", version);
+    w.owner(1000, 1000).dir("locked", 0500).file("locked/file", "x", 0400);
+    w.dir("locked/inner", 0500).file("locked/inner/deep", "y", 0400);
+  };
+  write_locked(path("v1.tar"), "1\n");
+  write_locked(path("v2.tar"), "2\n");
+  ASSERT_EQ(image({"import", "img", path("v1.tar")}).exit_code, 0);
+  ASSERT_EQ(owner_of(rootfs("img") + "/locked/inner"), host_owner(1000));
+  RunResult control =
+      run_as_user({"/bin/rm", "-rf", rootfs("img") + "/locked/inner"}, image_opts());
+  EXPECT_NE(control.exit_code, 0) << "the caller could delete a subid-owned tree: " << control;
+  ASSERT_TRUE(fs::exists(rootfs("img") + "/locked/inner/deep"));
+
+  // Replaced by an import that does not keep owners: the old tree is removed in the namespace.
+  RunResult plain = image({"import", "--force", "--no-subids", "img", path("v2.tar")});
+  ASSERT_EQ(plain.exit_code, 0) << plain;
+  EXPECT_NE(plain.err.find("--no-subids: files are owned by " + user().name), std::string::npos)
+      << plain;
+  EXPECT_EQ(read_file(rootfs("img") + "/version"), "2\n");
+  EXPECT_EQ(owner_of(rootfs("img") + "/locked/inner"), host_owner(0));
+  EXPECT_NE(info("img").find("\nowners=caller\n"), std::string::npos) << info("img");
+  EXPECT_EQ(store_entries(), std::vector<std::string>{"img"}) << "the old image stayed behind";
+
+  // And back: a subids import replacing a caller-owned image, then replacing itself.
+  ASSERT_EQ(image({"import", "--force", "img", path("v1.tar")}).exit_code, 0);
+  ASSERT_EQ(image({"import", "--force", "img", path("v2.tar")}).exit_code, 0);
+  EXPECT_EQ(read_file(rootfs("img") + "/version"), "2\n");
+  EXPECT_EQ(owner_of(rootfs("img") + "/locked/inner/deep"), host_owner(1000));
+  EXPECT_EQ(store_entries(), std::vector<std::string>{"img"}) << "the old image stayed behind";
+
+  RunResult rm = image({"rm", "img"});
+  ASSERT_EQ(rm.exit_code, 0) << rm;
+  EXPECT_FALSE(fs::exists(store() + "/img"));
+  EXPECT_TRUE(store_entries().empty()) << join(store_entries(), " ");
+}
+
+TEST_F(ImageOwners, TruncatedArchiveLeavesNothing) {
+  {
+    TarWriter w(path("full.tar"));
+    w.owner(1000, 1000).dir("locked", 0500).file("locked/first", "1", 0400);
+    w.file("locked/big", std::string(1 << 20, 'x')).file("last", "2");
+  }
+  const std::string full = read_file(path("full.tar"));
+  OciLayout::write(path("cut.tar"), full.substr(0, full.size() / 2)); // inside "big"
+  RunResult r = image({"import", "cut", path("cut.tar")});
+  EXPECT_EQ(r.exit_code, 125) << r;
+  EXPECT_NE(r.err.find("hint:"), std::string::npos) << r;
+  ASSERT_EQ(r.err_lines().size(), 1U) << "one error line" << r;
+  EXPECT_TRUE(store_entries().empty()) << "left behind: " << join(store_entries(), " ");
+}
+
+TEST_F(ImageOwners, WithoutSubidsFilesBelongToTheCaller) {
+  if (!running_as_root())
+    GTEST_SKIP() << "needs root to run as the user 'sbxnosub' (no /etc/subuid entry)";
+  auto nosub = lookup_user("sbxnosub");
+  if (!nosub)
+    FAIL() << "user sbxnosub is missing: run tests/support/setup-test-users.sh";
+  TempDir dir("sbxnosub");
+  {
+    TarWriter w(dir.path() + "/r.tar");
+    w.file("f0", "0").owner(1000, 1000).file("f1000", "1000").dir("d1000", 0700);
+  }
+  chmod((dir.path() + "/r.tar").c_str(), 0644);
+  RunOptions o;
+  o.user = "sbxnosub";
+  o.cwd = dir.path();
+  o.env = {"XDG_DATA_HOME=" + dir.path() + "/xdg"};
+  RunResult imp = sandbox({"image", "import", "n", dir.path() + "/r.tar"}, o);
+  ASSERT_EQ(imp.exit_code, 0) << imp;
+  EXPECT_NE(imp.err.find("sandbox: note: no subordinate ids for sbxnosub: files are owned by "
+                         "sbxnosub\n"),
+            std::string::npos)
+      << imp;
+  const std::string root = dir.path() + "/xdg/sandbox/images/n/rootfs";
+  const Owner caller{nosub->uid, nosub->gid};
+  EXPECT_EQ(owner_of(root + "/f0"), caller);
+  EXPECT_EQ(owner_of(root + "/f1000"), caller);
+  EXPECT_EQ(owner_of(root + "/d1000"), caller);
+  RunResult list = sandbox({"image", "list"}, o);
+  ASSERT_EQ(list.exit_code, 0) << list;
+  EXPECT_TRUE(contains_line_starting(list.out, "n ")) << list;
+  EXPECT_NE(list.out.find("  caller\n"), std::string::npos) << list;
+  RunResult rm = sandbox({"image", "rm", "n"}, o);
+  ASSERT_EQ(rm.exit_code, 0) << rm;
+  EXPECT_FALSE(fs::exists(dir.path() + "/xdg/sandbox/images/n"));
 }

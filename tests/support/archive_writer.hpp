@@ -57,6 +57,13 @@ public:
     return add(name, AE_IFIFO, 0644, "", nullptr, nullptr);
   }
 
+  // Numeric owner of the entries written after this call (0:0 until then; no names).
+  TarWriter &owner(la_int64_t uid, la_int64_t gid) {
+    m_uid = uid;
+    m_gid = gid;
+    return *this;
+  }
+
   void close() {
     if (m_a && !m_closed) {
       m_closed = true;
@@ -73,6 +80,8 @@ private:
     archive_entry_set_filetype(e.get(), type);
     archive_entry_set_perm(e.get(), mode);
     archive_entry_set_mtime(e.get(), 1700000000, 0);
+    archive_entry_set_uid(e.get(), m_uid);
+    archive_entry_set_gid(e.get(), m_gid);
     archive_entry_set_size(e.get(), static_cast<la_int64_t>(data.size()));
     if (symlink)
       archive_entry_set_symlink(e.get(), symlink);
@@ -97,6 +106,8 @@ private:
 
   std::unique_ptr<archive, int (*)(archive *)> m_a;
   bool m_closed = false;
+  la_int64_t m_uid = 0;
+  la_int64_t m_gid = 0;
 };
 
 } // namespace sbx::test
