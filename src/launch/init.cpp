@@ -109,6 +109,13 @@ sigset_t init_signal_set() {
   _exit(125);
 }
 
+// The command's process, until it execs, shares pid 1's memory (CLONE_VM) while pid 1 waits
+// (CLONE_VFORK), on a stack of its own: nothing of pid 1's address space is copied, and
+// neither process takes copy-on-write faults, which are costly (on a paravirtualised VM each
+// is a hypercall). What it writes (errno, the heap when it fails and reports) is consistent
+// for pid 1 when it resumes, as after vfork(2). The sanitizer build forks: its runtime does
+// not know the new stack.
+#if !defined(__SANITIZE_ADDRESS__)
 struct CommandArgs {
   const plan::SandboxPlan *plan;
   Channel *channel;
@@ -119,13 +126,8 @@ int command_entry(void *arg) {
   const auto *a = static_cast<const CommandArgs *>(arg);
   run_command(*a->plan, *a->channel, a->filter);
 }
+#endif
 
-// The command's process, until it execs, shares pid 1's memory (CLONE_VM) while pid 1 waits
-// (CLONE_VFORK), on a stack of its own: nothing of pid 1's address space is copied, and
-// neither process takes copy-on-write faults, which are costly (on a paravirtualised VM each
-// is a hypercall). What it writes (errno, the heap when it fails and reports) is consistent
-// for pid 1 when it resumes, as after vfork(2). The sanitizer build forks: its runtime does
-// not know the new stack.
 pid_t spawn_command(const plan::SandboxPlan &plan, Channel &channel,
                     const seccomp::Filter *filter) {
 #if defined(__SANITIZE_ADDRESS__)
@@ -133,7 +135,7 @@ pid_t spawn_command(const plan::SandboxPlan &plan, Channel &channel,
   if (pid == 0)
     run_command(plan, channel, filter);
 #else
-  constexpr std::size_t k_stack_size = 1 << 20; // touched lazily; run_command needs ~10 KiB
+  constexpr std::size_t k_stack_size = 1 << 20; // only the pages run_command uses are faulted in
   void *stack = mmap(nullptr, k_stack_size, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED)
