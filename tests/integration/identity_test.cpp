@@ -26,18 +26,6 @@ std::vector<MapLine> parse_map(const std::string &normalized) {
   return out;
 }
 
-// The user's first range in /etc/subuid or /etc/subgid: {start, count}, or {0, 0}.
-std::pair<unsigned long, unsigned long> subid_range(const std::string &file, const User &u) {
-  std::ifstream f(file);
-  std::string line;
-  while (std::getline(f, line)) {
-    auto parts = split(line, ':');
-    if (parts.size() == 3 && (parts[0] == u.name || parts[0] == std::to_string(u.uid)))
-      return {std::stoul(parts[1]), std::stoul(parts[2])};
-  }
-  return {0, 0};
-}
-
 } // namespace
 
 class Identity : public SandboxTest {};

@@ -333,18 +333,6 @@ TEST_F(Image, MissingSandboxImageProgramIsAClearError) {
 
 namespace {
 
-// The user's first range in /etc/subuid or /etc/subgid: {start, count}, or {0, 0}.
-std::pair<unsigned long, unsigned long> subid_range(const std::string &file, const User &u) {
-  std::ifstream f(file);
-  std::string line;
-  while (std::getline(f, line)) {
-    auto parts = split(line, ':');
-    if (parts.size() == 3 && (parts[0] == u.name || parts[0] == std::to_string(u.uid)))
-      return {std::stoul(parts[1]), std::stoul(parts[2])};
-  }
-  return {0, 0};
-}
-
 bool newidmap_installed() {
   for (const char *dir : {"/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/"})
     if (access((std::string(dir) + "newuidmap").c_str(), X_OK) == 0 &&

@@ -680,6 +680,17 @@ std::string read_file(const std::string &path) {
   return ss.str();
 }
 
+std::pair<unsigned long, unsigned long> subid_range(const std::string &file, const User &u) {
+  std::ifstream f(file);
+  std::string line;
+  while (std::getline(f, line)) {
+    auto parts = split(line, ':');
+    if (parts.size() == 3 && (parts[0] == u.name || parts[0] == std::to_string(u.uid)))
+      return {std::stoul(parts[1]), std::stoul(parts[2])};
+  }
+  return {0, 0};
+}
+
 std::string unique_marker() {
   static std::mt19937_64 rng{std::random_device{}()};
   std::ostringstream os;

@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sbx::test {
@@ -197,6 +198,8 @@ std::vector<std::string> split(std::string_view s, char sep);
 std::string join(const std::vector<std::string> &v, std::string_view sep);
 std::string shell_quote(const std::string &s);
 std::string read_file(const std::string &path);
+// The user's first range in /etc/subuid or /etc/subgid (FILE): {start, count}, or {0, 0}.
+std::pair<unsigned long, unsigned long> subid_range(const std::string &file, const User &u);
 std::string unique_marker(); // "sbxmark-<pid>-<n>-<random>": tag commands to find them later
 
 // Live (non-zombie) processes whose real uid is `uid` and whose command line contains
