@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/cli.hpp"
+#include "util/stage_clock.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -89,7 +90,9 @@ seccomp::PolicyContext policy_context(const profile::LoadContext &ctx) {
 }
 
 int run(const RunRequest &req) {
+  SANDBOX_STAGE("cli-parsed");
   auto host = plan::gather_host_facts();
+  SANDBOX_STAGE("host-facts");
   auto ctx = load_context(host);
   auto profile = profile::load_profile(req.profile, ctx);
   profile::Diagnostics diags;
@@ -99,7 +102,9 @@ int run(const RunRequest &req) {
     plan::gather_subid_facts(host);
   if (profile.root.overlay != profile::OverlayMode::none)
     plan::gather_overlay_facts(host);
+  SANDBOX_STAGE("profile-loaded");
   auto plan = plan::build_plan(profile, host, req.command, policy_context(ctx));
+  SANDBOX_STAGE("plan-built");
   if (req.verbose > 0)
     for (const auto &note : plan.notes)
       std::fprintf(stderr, "sandbox: note: %s\n", note.c_str());

@@ -13,6 +13,7 @@
 #include "mount/overlay.hpp"
 #include "net/loopback.hpp"
 #include "sys/syscalls.hpp"
+#include "util/stage_clock.hpp"
 
 namespace sandbox::launch {
 
@@ -35,27 +36,35 @@ void wait_for_id_maps(Channel &channel) {
 
 void build_root(const plan::SandboxPlan &plan) {
   mount::make_root_propagation(plan.propagation);
+  SANDBOX_STAGE("child-propagation");
   auto root = plan.overlay.enabled ? mount::overlay_new_root(plan)
                                    : mount::bind_new_root(plan.root_source, plan.root_readonly);
+  SANDBOX_STAGE("child-root-bound");
   for (const auto &op : plan.mounts)
     mount::apply_mount(root.get(), op);
+  SANDBOX_STAGE("child-mounts");
   mount::pivot_into(root.get());
+  SANDBOX_STAGE("child-pivoted");
   mount::remount_readonly(plan.readonly_paths);
   mount::protect_dirs(plan.protected_dirs);
   mount::mask_paths(plan.masked_paths);
+  SANDBOX_STAGE("child-root-done");
 }
 
 } // namespace
 
 void child_main(const plan::SandboxPlan &plan, Channel &channel,
                 const seccomp::Filter *filter) noexcept {
+  SANDBOX_STAGE("child-start");
   try {
     close_inherited_fds(channel.fd());
+    SANDBOX_STAGE("child-fds-closed");
     // Across a new pid namespace getppid() is 0, so the channel, not getppid(), tells whether
     // the launcher died before this took effect.
     if (plan.die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
       sys::throw_errno("prctl PR_SET_PDEATHSIG");
     wait_for_id_maps(channel);
+    SANDBOX_STAGE("child-maps-seen");
     // With subids setgroups is allowed: drop the caller's supplementary groups, which would
     // otherwise still open host files (with a single map the kernel keeps them, unmapped).
     if (plan.ids.method == plan::MapMethod::subids && setgroups(0, nullptr) != 0)
@@ -65,6 +74,7 @@ void child_main(const plan::SandboxPlan &plan, Channel &channel,
       net::bring_up_loopback();
     if (!plan.hostname.empty() && sethostname(plan.hostname.data(), plan.hostname.size()) != 0)
       sys::throw_errno("sethostname", plan.hostname);
+    SANDBOX_STAGE("child-net-host-done");
     run_init(plan, channel, filter);
   } catch (const Error &e) {
     channel.send_failure(e, 125);

@@ -16,6 +16,7 @@
 #include "launch/child.hpp"
 #include "limits/rlimits.hpp"
 #include "sys/syscalls.hpp"
+#include "util/stage_clock.hpp"
 
 namespace sandbox::launch {
 
@@ -81,6 +82,7 @@ sigset_t init_signal_set() {
 // seccomp filter, last, right before execve.
 [[noreturn]] void run_command(const plan::SandboxPlan &plan, Channel &channel,
                               const seccomp::Filter *filter) noexcept {
+  SANDBOX_STAGE("command-start");
   try {
     if (plan.die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
       sys::throw_errno("prctl PR_SET_PDEATHSIG");
@@ -95,11 +97,14 @@ sigset_t init_signal_set() {
     limits::apply_rlimits(plan.rlimits);
     if (chdir(plan.cwd.c_str()) != 0)
       sys::throw_errno("chdir", plan.cwd);
+    SANDBOX_STAGE("command-settings");
     caps::drop_capabilities(plan.keep_caps);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
       sys::throw_errno("prctl PR_SET_NO_NEW_PRIVS");
+    SANDBOX_STAGE("command-caps-dropped");
     if (filter != nullptr)
       seccomp::install_filter(*filter);
+    SANDBOX_STAGE("command-exec");
     exec_command(plan, channel);
   } catch (const Error &e) {
     channel.send_failure(e, 125);
@@ -175,7 +180,9 @@ void run_init(const plan::SandboxPlan &plan, Channel &channel, const seccomp::Fi
   if (!plan.new_pid && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
     sys::throw_errno("prctl PR_SET_CHILD_SUBREAPER");
 
+  SANDBOX_STAGE("init-start");
   const pid_t command = spawn_command(plan, channel, filter);
+  SANDBOX_STAGE("init-spawned");
   channel.close();
 
   // Pid 1 keeps nothing: not dumpable (so /proc/1 cannot be ptraced or its fds opened from
@@ -203,8 +210,10 @@ void run_init(const plan::SandboxPlan &plan, Channel &channel, const seccomp::Fi
     int status = 0;
     pid_t pid = 0;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-      if (pid == command)
+      if (pid == command) {
+        SANDBOX_STAGE("init-reaped");
         _exit(exit_code_of(status)); // the kernel kills what is left in the pid namespace
+      }
   }
 }
 

@@ -18,6 +18,7 @@
 #include "seccomp/filter.hpp"
 #include "seccomp/prebuilt.hpp"
 #include "sys/syscalls.hpp"
+#include "util/stage_clock.hpp"
 
 namespace sandbox::launch {
 
@@ -110,11 +111,13 @@ Supervision supervise(int pidfd, Channel &channel, int signal_fd, bool command_h
 int run_sandbox(const plan::SandboxPlan &plan,
                 const std::function<void(pid_t child)> &after_id_maps) {
   // Everything that can fail without a child happens before clone.
+  SANDBOX_STAGE("launch");
   std::optional<seccomp::Filter> filter;
   if (plan.seccomp_prebuilt_default)
     filter = seccomp::prebuilt_default_filter();
   else if (plan.seccomp)
     filter = seccomp::compile_filter(*plan.seccomp);
+  SANDBOX_STAGE("filter-ready");
   auto [parent_end, child_end] = Channel::make_pair();
 
   // Blocked before clone so that none is lost in between; the child inherits the mask, its
@@ -133,6 +136,7 @@ int run_sandbox(const plan::SandboxPlan &plan,
   args.flags = clone_flags(plan);
   args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
+  SANDBOX_STAGE("clone");
   long pid = ::syscall(SYS_clone3, &args, sizeof args);
   if (pid < 0 && errno == ENOSYS) {
     // A seccomp filter around sandbox (Docker's and sandbox's own default policies answer
@@ -150,6 +154,7 @@ int run_sandbox(const plan::SandboxPlan &plan,
     parent_end.close();
     child_main(plan, child_end, filter ? &*filter : nullptr);
   }
+  SANDBOX_STAGE("parent-after-clone");
   sys::UniqueFd child_pidfd(pidfd);
   child_end.close();
 
@@ -158,6 +163,7 @@ int run_sandbox(const plan::SandboxPlan &plan,
     if (after_id_maps)
       after_id_maps(static_cast<pid_t>(pid));
     parent_end.send_maps_ready();
+    SANDBOX_STAGE("maps-written");
   } catch (Error &e) {
     ::syscall(SYS_pidfd_send_signal, child_pidfd.get(), SIGKILL, nullptr, 0);
     siginfo_t info{};
@@ -167,6 +173,7 @@ int run_sandbox(const plan::SandboxPlan &plan,
   }
 
   auto result = supervise(child_pidfd.get(), parent_end, signal_fd.get(), plan.new_session);
+  SANDBOX_STAGE("child-reaped");
   sigprocmask(SIG_SETMASK, &old_mask, nullptr);
   if (result.failure) {
     std::fprintf(stderr, "sandbox: %s\n", result.failure->error->line().c_str());
