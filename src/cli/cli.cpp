@@ -6,9 +6,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
-#include <iostream>
-#include <sstream>
 
 #include "cli/parse.hpp"
 #include "launch/launcher.hpp"
@@ -20,6 +17,7 @@
 #include "seccomp/filter.hpp"
 #include "util/embedded.hpp"
 #include "util/error.hpp"
+#include "util/file.hpp"
 #include "util/stdio.hpp"
 
 namespace sandbox::cli {
@@ -29,15 +27,7 @@ namespace {
 constexpr int k_exit_failure = 125;
 
 std::optional<std::string> read_file(const std::filesystem::path &path) {
-  std::ifstream in(path);
-  if (!in) {
-    if (errno == ENOENT || errno == ENOTDIR)
-      return std::nullopt;
-    throw Error::from_errno(errno, "open", path.string());
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return read_file_if_exists(path.string());
 }
 
 std::optional<std::string> caller_env(std::string_view name) {
@@ -51,10 +41,13 @@ std::optional<std::string> caller_env(std::string_view name) {
 std::vector<std::filesystem::path> profile_search_path(const plan::HostFacts &host) {
   std::vector<std::filesystem::path> dirs;
   if (auto extra = caller_env("SANDBOX_PROFILE_PATH")) {
-    std::stringstream ss(*extra);
-    for (std::string dir; std::getline(ss, dir, ':');)
-      if (!dir.empty())
+    std::string_view rest = *extra;
+    while (!rest.empty()) {
+      const auto colon = rest.find(':');
+      if (const auto dir = rest.substr(0, colon); !dir.empty())
         dirs.emplace_back(dir);
+      rest.remove_prefix(colon == std::string_view::npos ? rest.size() : colon + 1);
+    }
   }
   if (auto xdg = caller_env("XDG_CONFIG_HOME"); xdg && !xdg->empty())
     dirs.emplace_back(std::filesystem::path(*xdg) / "sandbox/profiles");
@@ -184,6 +177,7 @@ int seccomp_command(const std::vector<std::string> &rest) {
   try {
     app.parse(reversed);
   } catch (const CLI::ParseError &e) {
+    const std::ios_base::Init standard_streams; // App::exit prints to them (util/cli11.hpp)
     return app.exit(e) == 0 ? 0 : k_exit_failure;
   }
   return exit_code;

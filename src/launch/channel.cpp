@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "launch/channel.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -65,6 +66,22 @@ void Channel::send_failure(const Error &error, int exit_code) noexcept {
     std::memcpy(fallback + 1, &exit_code, sizeof exit_code);
     (void)send(m_fd.get(), fallback, sizeof fallback, MSG_NOSIGNAL);
   }
+}
+
+bool Channel::wait_maps_ready() noexcept {
+  char kind = 0;
+  ssize_t n = 0;
+  do {
+    n = recv(m_fd.get(), &kind, 1, 0);
+  } while (n < 0 && errno == EINTR);
+  return n == 1 && kind == k_maps_ready;
+}
+
+Channel::Message Channel::receive_queued() {
+  pollfd pending{m_fd.get(), POLLIN, 0};
+  if (poll(&pending, 1, 0) <= 0 || (pending.revents & POLLIN) == 0)
+    return {};
+  return receive();
 }
 
 Channel::Message Channel::receive() {

@@ -26,9 +26,15 @@ public:
   static std::pair<Channel, Channel> make_pair();
 
   void send_maps_ready();
+  // The child's wait for send_maps_ready(): false on EOF or error (the launcher failed or
+  // died). Allocates nothing: until it returns the launcher, which shares the child's memory,
+  // may be allocating (see launcher.cpp).
+  bool wait_maps_ready() noexcept;
   // Best effort and allocation-light: used on the child's way out.
   void send_failure(const Error &error, int exit_code) noexcept;
   Message receive();
+  // A message already queued, or eof when there is none.
+  Message receive_queued();
 
   [[nodiscard]] int fd() const { return m_fd.get(); }
   void close() { m_fd.reset(); }

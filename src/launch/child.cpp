@@ -20,18 +20,14 @@ namespace sandbox::launch {
 namespace {
 
 // Fds the caller passed to sandbox (anything but stdio) must not reach the sandbox, not even
-// its pid 1: closed here, before anything else, except the channel.
-void close_inherited_fds(int keep) {
+// its pid 1: closed here, before anything else, except the channel. An errno, not an
+// exception: see child_main.
+int close_inherited_fds(int keep) noexcept {
   if (keep > 3 && ::syscall(SYS_close_range, 3U, static_cast<unsigned>(keep - 1), 0U) != 0)
-    sys::throw_errno("close_range");
+    return errno;
   if (::syscall(SYS_close_range, static_cast<unsigned>(keep + 1), ~0U, 0U) != 0)
-    sys::throw_errno("close_range");
-}
-
-void wait_for_id_maps(Channel &channel) {
-  auto msg = channel.receive();
-  if (msg.kind != Channel::Kind::maps_ready)
-    _exit(125); // the launcher died or failed; it reports (or is gone)
+    return errno;
+  return 0;
 }
 
 void build_root(const plan::SandboxPlan &plan) {
@@ -56,15 +52,22 @@ void build_root(const plan::SandboxPlan &plan) {
 void child_main(const plan::SandboxPlan &plan, Channel &channel,
                 const seccomp::Filter *filter) noexcept {
   SANDBOX_STAGE("child-start");
+  // Until the id maps are written the launcher runs too, in the same memory (launcher.cpp): no
+  // allocation here, and so no exception, before wait_maps_ready() returns.
+  const int close_error = close_inherited_fds(channel.fd());
+  SANDBOX_STAGE("child-fds-closed");
+  // Across a new pid namespace getppid() is 0, so the channel, not getppid(), tells whether
+  // the launcher died before this took effect.
+  const int deathsig_error =
+      plan.die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ? errno : 0;
+  if (!channel.wait_maps_ready())
+    _exit(125); // the launcher died or failed; it reports (or is gone)
+  SANDBOX_STAGE("child-maps-seen");
   try {
-    close_inherited_fds(channel.fd());
-    SANDBOX_STAGE("child-fds-closed");
-    // Across a new pid namespace getppid() is 0, so the channel, not getppid(), tells whether
-    // the launcher died before this took effect.
-    if (plan.die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
-      sys::throw_errno("prctl PR_SET_PDEATHSIG");
-    wait_for_id_maps(channel);
-    SANDBOX_STAGE("child-maps-seen");
+    if (close_error != 0)
+      throw Error::from_errno(close_error, "close_range");
+    if (deathsig_error != 0)
+      throw Error::from_errno(deathsig_error, "prctl PR_SET_PDEATHSIG");
     // With subids setgroups is allowed: drop the caller's supplementary groups, which would
     // otherwise still open host files (with a single map the kernel keeps them, unmapped).
     if (plan.ids.method == plan::MapMethod::subids && setgroups(0, nullptr) != 0)

@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <sched.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -14,6 +13,7 @@
 
 #include "caps/caps.hpp"
 #include "launch/child.hpp"
+#include "launch/clone_stack.hpp"
 #include "limits/rlimits.hpp"
 #include "sys/syscalls.hpp"
 #include "util/stage_clock.hpp"
@@ -118,8 +118,9 @@ sigset_t init_signal_set() {
 // (CLONE_VFORK), on a stack of its own: nothing of pid 1's address space is copied, and
 // neither process takes copy-on-write faults, which are costly (on a paravirtualised VM each
 // is a hypercall). What it writes (errno, the heap when it fails and reports) is consistent
-// for pid 1 when it resumes, as after vfork(2). The sanitizer build forks: its runtime does
-// not know the new stack.
+// for pid 1 when it resumes, as after vfork(2). That memory is also the launcher's, which
+// allocates nothing meanwhile (launcher.cpp). The sanitizer build forks: its runtime does not
+// know the new stack.
 #if !defined(__SANITIZE_ADDRESS__)
 struct CommandArgs {
   const plan::SandboxPlan *plan;
@@ -140,17 +141,10 @@ pid_t spawn_command(const plan::SandboxPlan &plan, Channel &channel,
   if (pid == 0)
     run_command(plan, channel, filter);
 #else
-  constexpr std::size_t k_stack_size = 1 << 20; // only the pages run_command uses are faulted in
-  void *stack = mmap(nullptr, k_stack_size, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED)
-    sys::throw_errno("mmap", "the command's stack");
+  // Unmapped on return, when the command has exec'd (or exited).
+  const CloneStack stack("the command's stack");
   CommandArgs args{&plan, &channel, filter};
-  const pid_t pid = clone(command_entry, static_cast<char *>(stack) + k_stack_size,
-                          CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
-  const int err = errno;
-  munmap(stack, k_stack_size); // the command has exec'd (or exited) by now
-  errno = err;
+  const pid_t pid = clone(command_entry, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
 #endif
   if (pid < 0)
     sys::throw_errno("fork", plan.argv.front());
@@ -181,14 +175,18 @@ void run_init(const plan::SandboxPlan &plan, Channel &channel, const seccomp::Fi
     sys::throw_errno("prctl PR_SET_CHILD_SUBREAPER");
 
   SANDBOX_STAGE("init-start");
+  // Not dumpable before the command exists, so that nothing inside can ptrace pid 1 or open
+  // /proc/1/mem or /proc/1/fd: pid 1 shares the launcher's memory (launcher.cpp). The
+  // command, which shares pid 1's until it execs, becomes dumpable again with its exec.
+  if (prctl(PR_SET_DUMPABLE, 0) != 0)
+    sys::throw_errno("prctl PR_SET_DUMPABLE");
   const pid_t command = spawn_command(plan, channel, filter);
   SANDBOX_STAGE("init-spawned");
   channel.close();
 
-  // Pid 1 keeps nothing: not dumpable (so /proc/1 cannot be ptraced or its fds opened from
-  // inside), no capabilities, no_new_privs. Failures here must not leave it privileged.
+  // Pid 1 keeps nothing else either: no capabilities, no_new_privs. Failures here must not
+  // leave it privileged.
   try {
-    prctl(PR_SET_DUMPABLE, 0);
     caps::drop_capabilities({});
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
   } catch (...) {

@@ -3,6 +3,7 @@
 
 #include <linux/sched.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 
 #include "launch/channel.hpp"
 #include "launch/child.hpp"
+#include "launch/clone_stack.hpp"
 #include "ns/idmap.hpp"
 #include "seccomp/filter.hpp"
 #include "seccomp/prebuilt.hpp"
@@ -24,8 +26,8 @@ namespace sandbox::launch {
 
 namespace {
 
-std::uint64_t clone_flags(const plan::SandboxPlan &plan) {
-  std::uint64_t flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_PIDFD;
+int clone_flags(const plan::SandboxPlan &plan) {
+  int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_PIDFD;
   if (plan.new_pid)
     flags |= CLONE_NEWPID;
   if (plan.new_ipc)
@@ -58,25 +60,17 @@ struct Supervision {
   int exit_code = 125;
 };
 
-// Waits for the child while forwarding signals; the channel reports a setup or exec failure
-// (or EOF once the command is exec'd).
+// Waits for the child while forwarding signals, then reads the failure (of setup, or of the
+// command's exec) that the child or the command may have left on the channel. While the child
+// lives this allocates nothing: the child may share this process's memory (start_child).
 Supervision supervise(int pidfd, Channel &channel, int signal_fd, bool command_has_own_session) {
   Supervision result;
-  bool channel_open = true;
   for (;;) {
-    pollfd fds[3] = {{pidfd, POLLIN, 0}, {signal_fd, POLLIN, 0}, {channel.fd(), POLLIN, 0}};
-    const nfds_t count = channel_open ? 3 : 2;
-    if (poll(fds, count, -1) < 0) {
+    pollfd fds[2] = {{pidfd, POLLIN, 0}, {signal_fd, POLLIN, 0}};
+    if (poll(fds, 2, -1) < 0) {
       if (errno == EINTR)
         continue;
       sys::throw_errno("poll");
-    }
-    if (channel_open && (fds[2].revents & (POLLIN | POLLHUP)) != 0) {
-      auto msg = channel.receive();
-      if (msg.kind == Channel::Kind::failure)
-        result.failure = std::move(msg);
-      else
-        channel_open = false;
     }
     if ((fds[1].revents & POLLIN) != 0) {
       signalfd_siginfo si{};
@@ -92,18 +86,73 @@ Supervision supervise(int pidfd, Channel &channel, int signal_fd, bool command_h
       if (waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED) != 0)
         sys::throw_errno("waitid");
       result.exit_code = exit_code_of(info);
-      // A failure sent just before the child exited is still queued on the channel.
-      if (channel_open && !result.failure) {
-        pollfd last{channel.fd(), POLLIN, 0};
-        if (poll(&last, 1, 0) > 0) {
-          auto msg = channel.receive();
-          if (msg.kind == Channel::Kind::failure)
-            result.failure = std::move(msg);
-        }
-      }
+      if (auto msg = channel.receive_queued(); msg.kind == Channel::Kind::failure)
+        result.failure = std::move(msg);
       return result;
     }
   }
+}
+
+struct ChildArgs {
+  const plan::SandboxPlan *plan;
+  int channel_fd;
+  const seccomp::Filter *filter;
+};
+
+[[noreturn]] void run_child(const ChildArgs &args) {
+  Channel channel{sys::UniqueFd(args.channel_fd)};
+  child_main(*args.plan, channel, args.filter);
+}
+
+#if !defined(__SANITIZE_ADDRESS__)
+int child_entry(void *args) {
+  run_child(*static_cast<const ChildArgs *>(args));
+}
+#endif
+
+// The sandbox's first process, in its new namespaces; returns its pid and stores a pidfd.
+//
+// It shares the launcher's memory (CLONE_VM), on a stack of its own, as the command shares pid
+// 1's until it execs (init.cpp): nothing of the launcher's address space is copied, and
+// neither process takes a copy-on-write fault on every page it writes afterwards. On a
+// paravirtualised VM each fault is a hypercall; together this was about 1.5 ms of a 13 ms
+// start (bench/stages.sh). The price is a rule, since glibc does not know of the second
+// process (no locks in malloc): only one of the two allocates at any time. The launcher
+// allocates until it sends "maps ready" and after the child has exited, never in between
+// (supervise); the child allocates nothing before it receives "maps ready"
+// (Channel::wait_maps_ready). What the child reads (the plan, the filter, `args`) lives in
+// run_sandbox's frame, which outlives it. Pid 1 becomes non-dumpable before the command
+// runs (init.cpp), which also makes this shared memory unreachable through ptrace or
+// /proc/PID/mem from inside. The sanitizer build forks: its runtime does not know the stack.
+pid_t start_child(int flags, const ChildArgs &args, [[maybe_unused]] CloneStack &stack,
+                  int &pidfd) {
+#if !defined(__SANITIZE_ADDRESS__)
+  const pid_t pid = clone(child_entry, stack.top(), flags | CLONE_VM | SIGCHLD,
+                          const_cast<ChildArgs *>(&args), &pidfd);
+  if (pid < 0)
+    sys::throw_errno("clone");
+  return pid;
+#else
+  clone_args cargs{};
+  cargs.flags = static_cast<std::uint64_t>(flags);
+  cargs.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
+  cargs.exit_signal = SIGCHLD;
+  long pid = ::syscall(SYS_clone3, &cargs, sizeof cargs);
+  if (pid < 0 && errno == ENOSYS) // a seccomp filter around sandbox, or a kernel before 5.3
+    pid = ::syscall(SYS_clone, static_cast<unsigned long>(flags) | SIGCHLD, nullptr, &pidfd,
+                    nullptr, 0UL);
+  if (pid < 0)
+    sys::throw_errno("clone");
+  if (pid == 0)
+    run_child(args);
+  return static_cast<pid_t>(pid);
+#endif
+}
+
+void kill_and_reap(int pidfd) {
+  ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+  siginfo_t info{};
+  waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED);
 }
 
 } // namespace
@@ -131,48 +180,35 @@ int run_sandbox(const plan::SandboxPlan &plan,
 
   std::fflush(stdout);
   std::fflush(stderr);
+  CloneStack stack("the sandbox's first process");
+  const ChildArgs args{&plan, child_end.fd(), filter ? &*filter : nullptr};
   int pidfd = -1;
-  clone_args args{};
-  args.flags = clone_flags(plan);
-  args.pidfd = reinterpret_cast<std::uint64_t>(&pidfd);
-  args.exit_signal = SIGCHLD;
   SANDBOX_STAGE("clone");
-  long pid = ::syscall(SYS_clone3, &args, sizeof args);
-  if (pid < 0 && errno == ENOSYS) {
-    // A seccomp filter around sandbox (Docker's and sandbox's own default policies answer
-    // ENOSYS to clone3, so that libc falls back to clone, whose flags a filter can read) or a
-    // kernel before 5.3: the same flags through clone(2), which returns the pidfd through its
-    // parent_tid argument. No new stack: the child continues on a copy of ours, as with fork.
-    pid = ::syscall(SYS_clone, static_cast<unsigned long>(args.flags) | SIGCHLD, nullptr, &pidfd,
-                    nullptr, 0UL);
-    if (pid < 0)
-      sys::throw_errno("clone");
-  } else if (pid < 0) {
-    sys::throw_errno("clone3");
-  }
-  if (pid == 0) {
-    parent_end.close();
-    child_main(plan, child_end, filter ? &*filter : nullptr);
-  }
+  // The child's own copy of the parent's end closes in close_inherited_fds (child.cpp).
+  const pid_t pid = start_child(clone_flags(plan), args, stack, pidfd);
   SANDBOX_STAGE("parent-after-clone");
   sys::UniqueFd child_pidfd(pidfd);
   child_end.close();
 
   try {
-    ns::write_id_maps(static_cast<pid_t>(pid), plan.ids);
+    ns::write_id_maps(pid, plan.ids);
     if (after_id_maps)
-      after_id_maps(static_cast<pid_t>(pid));
+      after_id_maps(pid);
     parent_end.send_maps_ready();
     SANDBOX_STAGE("maps-written");
   } catch (Error &e) {
-    ::syscall(SYS_pidfd_send_signal, child_pidfd.get(), SIGKILL, nullptr, 0);
-    siginfo_t info{};
-    waitid(P_PIDFD, static_cast<id_t>(child_pidfd.get()), &info, WEXITED);
+    kill_and_reap(child_pidfd.get());
     e.with_context("id maps");
     throw;
   }
 
-  auto result = supervise(child_pidfd.get(), parent_end, signal_fd.get(), plan.new_session);
+  Supervision result;
+  try {
+    result = supervise(child_pidfd.get(), parent_end, signal_fd.get(), plan.new_session);
+  } catch (...) {
+    kill_and_reap(child_pidfd.get()); // before `stack` and what the child reads go away
+    throw;
+  }
   SANDBOX_STAGE("child-reaped");
   sigprocmask(SIG_SETMASK, &old_mask, nullptr);
   if (result.failure) {

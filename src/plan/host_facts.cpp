@@ -7,23 +7,15 @@
 #include <unistd.h>
 
 #include <array>
-#include <fstream>
-#include <sstream>
 
 #include "util/error.hpp"
+#include "util/file.hpp"
 
 extern char **environ;
 
 namespace sandbox::plan {
 
 namespace {
-
-std::string read_small_file(const char *path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string find_setid_helper(const char *name) {
   for (const char *dir : {"/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/"}) {
@@ -77,8 +69,8 @@ HostFacts gather_host_facts() {
 }
 
 void gather_subid_facts(HostFacts &h) {
-  h.subuids = parse_subid_file(read_small_file("/etc/subuid"), h.user, h.uid);
-  h.subgids = parse_subid_file(read_small_file("/etc/subgid"), h.user, h.uid);
+  h.subuids = parse_subid_file(read_file_if_exists("/etc/subuid").value_or(""), h.user, h.uid);
+  h.subgids = parse_subid_file(read_file_if_exists("/etc/subgid").value_or(""), h.user, h.uid);
   h.newuidmap = find_setid_helper("newuidmap");
   h.newgidmap = find_setid_helper("newgidmap");
 }

@@ -8,12 +8,11 @@
 #include <unistd.h>
 
 #include <charconv>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <string_view>
 
 #include "plan/host_facts.hpp"
+#include "util/file.hpp"
 
 namespace sandbox::plan {
 
@@ -39,10 +38,9 @@ std::string kernel_overlay_problem() {
     return std::string("kernel ") + u.release +
            " is older than 5.11, the first to allow overlayfs in a user namespace";
   // A module cannot be loaded from inside a user namespace: it must be built in or loaded.
-  std::ifstream in("/proc/filesystems");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (ss.str().find("\toverlay\n") == std::string::npos && access("/sys/module/overlay", F_OK) != 0)
+  const auto filesystems = read_file_if_exists("/proc/filesystems").value_or("");
+  if (filesystems.find("\toverlay\n") == std::string::npos &&
+      access("/sys/module/overlay", F_OK) != 0)
     return "overlayfs is not available in this kernel (modprobe overlay as root, or use "
            "fuse-overlayfs)";
   return {};

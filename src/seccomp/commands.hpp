@@ -4,7 +4,7 @@
 
 #include <functional>
 
-#include <CLI/CLI.hpp>
+#include "util/cli11.hpp"
 
 #include "seccomp/policy.hpp"
 

@@ -57,6 +57,43 @@ TEST_F(ProcExe, PtraceOfSandboxInitFails) {
   EXPECT_FALSE(escaped(res[1])) << "process_vm_readv of the sandbox init worked" << r;
 }
 
+// Pid 1 shares the launcher's memory (src/launch/launcher.cpp): reaching it would reach a
+// process outside every namespace. Without seccomp (which denies ptrace and
+// process_vm_readv anyway) only pid 1 being non-dumpable stands in the way: its memory
+// belongs to the host's user namespace, where nothing inside has CAP_SYS_PTRACE.
+const std::string k_reach_script = R"("$0" ptrace "$1" + vmread "$1" + read "/proc/$1/mem"; :)";
+
+TEST_F(ProcExe, InitMemoryUnreachableEvenWithoutSeccomp) {
+  RunResult r =
+      sandbox({"run", "--seccomp", "none", "--", "/bin/sh", "-c", k_reach_script, probe_bin(), "1"},
+              opts_in_work({}));
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto res = r.results();
+  ASSERT_EQ(res.size(), 3U) << r;
+  EXPECT_EQ(res[0], "errno=EPERM") << "ptrace of pid 1" << r;
+  EXPECT_EQ(res[1], "errno=EPERM") << "process_vm_readv of pid 1" << r;
+  EXPECT_EQ(res[2], "errno=EACCES") << "/proc/1/mem opened" << r;
+}
+
+TEST_F(ProcExe, Control_DumpableSiblingMemoryReachableWithoutSeccomp) {
+  // The same probe against a process like pid 1 but dumpable (a shell of the same user, with
+  // no capabilities): all three get through, so the checks above can fail. Reading
+  // /proc/PID/mem at offset 0 gives EIO: the open, the access check, succeeded.
+  if (read_file("/proc/sys/kernel/yama/ptrace_scope").starts_with("1") ||
+      read_file("/proc/sys/kernel/yama/ptrace_scope").starts_with("2"))
+    GTEST_SKIP() << "Yama ptrace_scope restricts ptrace to descendants; the sibling is not one";
+  const std::string script =
+      R"(sleep 30 & "$0" ptrace $! + vmread $! + read "/proc/$!/mem"; kill $!)";
+  RunResult r = sandbox({"run", "--seccomp", "none", "--", "/bin/sh", "-c", script, probe_bin()},
+                        opts_in_work({}));
+  ASSERT_EQ(r.exit_code, 0) << r;
+  auto res = r.results();
+  ASSERT_EQ(res.size(), 3U) << r;
+  EXPECT_EQ(res[0], "ok") << r;
+  EXPECT_TRUE(escaped(res[1])) << r;
+  EXPECT_EQ(res[2], "errno=EIO") << r;
+}
+
 TEST_F(ProcExe, CVE_2016_9962_InitFdsNotReachableThroughProc) {
   // runc's init held host fds reachable through /proc/<init>/fd. Here pid 1 is the sandbox's
   // reaper: its fds must not be openable, or must not lead outside the sandbox's root.

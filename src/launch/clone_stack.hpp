@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+// The stack of a process cloned with CLONE_VM (the sandbox's first process, and the command
+// until it execs): it shares its parent's memory, so it cannot run on a copy of the parent's
+// stack. Pages are only faulted in as used; the lowest one is a guard, so an overflow faults
+// instead of writing over the mapping below.
+
+#include <sys/mman.h>
+
+#include <cstddef>
+
+#include "sys/syscalls.hpp"
+
+namespace sandbox::launch {
+
+class CloneStack {
+public:
+  explicit CloneStack(const char *what, std::size_t size = std::size_t{1} << 20) : m_size(size) {
+    void *base = mmap(nullptr, m_size, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED)
+      sys::throw_errno("mmap", what);
+    m_base = static_cast<char *>(base);
+    if (mprotect(m_base, k_guard, PROT_NONE) != 0) {
+      const int err = errno;
+      munmap(m_base, m_size);
+      errno = err;
+      sys::throw_errno("mprotect", what);
+    }
+  }
+  CloneStack(const CloneStack &) = delete;
+  CloneStack &operator=(const CloneStack &) = delete;
+  // Only once nothing runs on it any more: the process exited or exec'd.
+  ~CloneStack() { munmap(m_base, m_size); }
+
+  [[nodiscard]] void *top() const { return m_base + m_size; }
+
+private:
+  static constexpr std::size_t k_guard = 4096;
+  std::size_t m_size;
+  char *m_base = nullptr;
+};
+
+} // namespace sandbox::launch
