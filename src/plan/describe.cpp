@@ -73,7 +73,7 @@ std::string describe_plan(const SandboxPlan &p) {
     ns += " net";
   if (p.new_cgroup)
     ns += " cgroup";
-  line("clone3 with new namespaces: " + ns);
+  line("clone with new namespaces: " + ns);
   if (p.ids.method == MapMethod::single)
     line("id maps (written directly, setgroups deny): uid_map [" + ranges_text(p.ids.uid) +
          "], gid_map [" + ranges_text(p.ids.gid) + "]");

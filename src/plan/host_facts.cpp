@@ -2,7 +2,6 @@
 // The plan's one impure input: who the caller is and what the host has.
 #include "plan/host_facts.hpp"
 
-#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,12 +46,17 @@ HostFacts gather_host_facts() {
     h.environ.emplace_back(*e);
 
   // The passwd entry names the user for /etc/subuid; $HOME wins for the home, as shells do.
-  std::array<char, 4096> buf{};
-  struct passwd pw {};
-  struct passwd *found = nullptr;
-  if (getpwuid_r(h.uid, &pw, buf.data(), buf.size(), &found) == 0 && found != nullptr) {
-    h.user = found->pw_name;
-    h.home = found->pw_dir;
+  // /etc/passwd itself, not getpwuid(): sandbox links glibc statically (src/CMakeLists.txt),
+  // where NSS would dlopen modules built against the shared glibc. A user that only a
+  // directory service knows (LDAP, sssd) is named by $USER or $LOGNAME, which login sets; a
+  // wrong name can only point at ranges in /etc/subuid that newuidmap then refuses.
+  if (auto entry = find_passwd_entry(read_file_if_exists("/etc/passwd").value_or(""), h.uid)) {
+    h.user = std::move(entry->name);
+    h.home = std::move(entry->home);
+  } else if (auto user = h.getenv("USER"); user && !user->empty()) {
+    h.user = std::string(*user);
+  } else if (auto logname = h.getenv("LOGNAME"); logname && !logname->empty()) {
+    h.user = std::string(*logname);
   } else {
     h.user = std::to_string(h.uid);
   }

@@ -58,6 +58,14 @@ void gather_subid_facts(HostFacts &facts);
 // Kernel overlayfs support, fuse-overlayfs and /dev/fuse: only for overlay or image roots.
 void gather_overlay_facts(HostFacts &facts);
 
+struct PasswdEntry {
+  std::string name;
+  std::string home;
+  friend bool operator==(const PasswdEntry &, const PasswdEntry &) = default;
+};
+// The /etc/passwd-style line of this uid ("name:x:uid:gid:gecos:home:shell"), if any.
+std::optional<PasswdEntry> find_passwd_entry(std::string_view text, std::uint32_t uid);
+
 // Parses /etc/subuid-style text: "name-or-uid:start:count" lines for this user.
 std::vector<SubidRange> parse_subid_file(std::string_view text, std::string_view user,
                                          std::uint32_t id);

@@ -39,6 +39,28 @@ std::vector<SubidRange> parse_subid_file(std::string_view text, std::string_view
   return out;
 }
 
+std::optional<PasswdEntry> find_passwd_entry(std::string_view text, std::uint32_t uid) {
+  // passwd(5): name:password:uid:gid:gecos:home:shell
+  while (!text.empty()) {
+    auto eol = text.find('\n');
+    std::string_view line = text.substr(0, eol);
+    text = eol == std::string_view::npos ? std::string_view{} : text.substr(eol + 1);
+    std::string_view fields[7];
+    std::size_t count = 0;
+    for (std::string_view rest = line; count < 7;) {
+      auto colon = rest.find(':');
+      fields[count++] = rest.substr(0, colon);
+      if (colon == std::string_view::npos)
+        break;
+      rest.remove_prefix(colon + 1);
+    }
+    if (count < 6 || fields[0].empty() || parse_u32(fields[2]) != uid)
+      continue;
+    return PasswdEntry{std::string(fields[0]), std::string(fields[5])};
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string_view> HostFacts::getenv(std::string_view name) const {
   for (const auto &e : environ)
     if (e.size() > name.size() && e[name.size()] == '=' && e.starts_with(name))

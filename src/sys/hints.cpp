@@ -17,13 +17,6 @@ constexpr std::string_view k_userns_hint =
     "user.max_user_namespaces and AppArmor kernel.apparmor_restrict_unprivileged_userns";
 
 constexpr Hint k_hints[] = {
-    {"clone3", EPERM, k_userns_hint},
-    {"clone3", EACCES, k_userns_hint},
-    {"clone3", EUSERS, "nested user namespaces too deep (limit 32)"},
-    {"clone3", ENOSPC,
-     "limit exceeded: check user.max_user_namespaces and the other "
-     "user.max_*_namespaces sysctls"},
-    {"clone3", EINVAL, "the kernel lacks a requested namespace type"},
     {"clone", EPERM, k_userns_hint},
     {"clone", EACCES, k_userns_hint},
     {"clone", EUSERS, "nested user namespaces too deep (limit 32)"},

@@ -365,7 +365,8 @@ TEST_F(Process_, EarlySignalNeitherHangsNorLeaks) {
 // sandbox inside a sandbox (a CI job or a build tool that sandboxes its own steps). The outer
 // profile must allow what the inner one does: user namespaces, the mount syscalls, and a /proc
 // without masks (the kernel mounts a fresh procfs only where /proc is fully visible). The
-// default policy answers clone3 with ENOSYS, so the inner launcher falls back to clone(2).
+// default policy answers clone3 with ENOSYS: the inner launcher uses clone(2) (the sanitizer
+// build tries clone3 first and falls back).
 TEST_F(Process_, SandboxInsideASandbox) {
   const std::string outer = write_profile("outer.toml", R"([namespaces]
 pid = true

@@ -325,11 +325,27 @@ TEST(SubidFile, MatchesByNameOrIdAndSkipsJunk) {
   EXPECT_TRUE(parse_subid_file(text, "carl", 1002).empty());
 }
 
+TEST(PasswdFile, FindsTheUidsLineAndSkipsJunk) {
+  const std::string text = "root:x:0:0:root:/root:/bin/bash\n"
+                           "broken:x:1000\n"
+                           ":x:1000:1000::/nowhere:/bin/sh\n"
+                           "ann:x:10000:10000:Ann,,,:/home/ann:/bin/bash\n"
+                           "bob:x:1000:1000::/home/bob:/bin/sh\n"
+                           "bob2:x:1000:1000::/home/bob2:/bin/sh";
+  EXPECT_EQ(find_passwd_entry(text, 1000), (PasswdEntry{"bob", "/home/bob"}));
+  EXPECT_EQ(find_passwd_entry(text, 10000), (PasswdEntry{"ann", "/home/ann"}));
+  EXPECT_EQ(find_passwd_entry(text, 0), (PasswdEntry{"root", "/root"}));
+  EXPECT_EQ(find_passwd_entry(text, 100), std::nullopt);
+  EXPECT_EQ(find_passwd_entry("", 0), std::nullopt);
+  // A last line without a shell field is still an entry.
+  EXPECT_EQ(find_passwd_entry("carl:x:7:7::/var/carl", 7), (PasswdEntry{"carl", "/var/carl"}));
+}
+
 TEST(PlanDescribe, ListsTheStagesInOrder) {
   auto text = describe_plan(plan_for("[rlimits]\nnofile = 64\n"));
   auto pos = [&](std::string_view s) { return text.find(s); };
-  ASSERT_NE(pos("clone3"), std::string::npos);
-  EXPECT_LT(pos("clone3"), pos("id maps"));
+  ASSERT_NE(pos("clone with new namespaces"), std::string::npos);
+  EXPECT_LT(pos("clone with new namespaces"), pos("id maps"));
   EXPECT_LT(pos("id maps"), pos("make / rslave"));
   EXPECT_LT(pos("make / rslave"), pos("pivot_root"));
   EXPECT_LT(pos("pivot_root"), pos("rlimit nofile 64:64"));
