@@ -31,9 +31,11 @@ std::span<const Entry> table_of(std::uint32_t arch_token) {
 
 int number(std::uint32_t arch_token, std::string_view name) {
   const auto table = table_of(arch_token);
-  const auto it = std::lower_bound(table.begin(), table.end(), name,
-                                   [](const Entry &e, std::string_view n) { return e.name < n; });
-  return it != table.end() && it->name == name ? it->nr : -1;
+  const auto it =
+      std::lower_bound(table.begin(), table.end(), name, [](const Entry &e, std::string_view n) {
+        return std::string_view(names + e.name) < n;
+      });
+  return it != table.end() && std::string_view(names + it->name) == name ? it->nr : -1;
 }
 
 } // namespace sandbox::seccomp::syscall_table

@@ -9,11 +9,15 @@
 
 namespace sandbox::seccomp::syscall_table {
 
+// Offsets into `names`, not pointers: a table of pointers would need a relocation per entry,
+// which the loader writes at every start (about 3,500 of them, 8 pages written and so copied).
 struct Entry {
-  const char *name;
+  std::uint32_t name; // offset of a NUL-terminated name in `names`
   int nr;
 };
 
+// Every syscall name, NUL-separated; generated.
+extern const char names[];
 // Sorted by name (strcmp order); generated.
 extern const Entry x86_64[], x86[], x32[], aarch64[], arm[];
 extern const std::size_t x86_64_size, x86_size, x32_size, aarch64_size, arm_size;

@@ -71,6 +71,15 @@ int main(int argc, char **argv) {
       "do not edit.\n#include \"seccomp/syscall_table.hpp\"\n\n"
       "namespace sandbox::seccomp::syscall_table {\n\n",
       seccomp_version()->major, seccomp_version()->minor, seccomp_version()->micro);
+  std::map<std::string, std::size_t> offset_of;
+  std::size_t offset = 0;
+  std::fprintf(out, "const char names[] =\n");
+  for (const auto &name : names) {
+    std::fprintf(out, "    \"%s\\0\"\n", name.c_str());
+    offset_of[name] = offset;
+    offset += name.size() + 1;
+  }
+  std::fprintf(out, "    ;\n\n");
   for (const auto &[token, arch] : arch_order) {
     std::fprintf(out, "const Entry %s[] = {\n", arch.c_str());
     std::size_t count = 0;
@@ -83,7 +92,7 @@ int main(int argc, char **argv) {
           continue;
         nr = it->second;
       }
-      std::fprintf(out, "    {\"%s\", %d},\n", name.c_str(), nr);
+      std::fprintf(out, "    {%zu, %d}, // %s\n", offset_of[name], nr, name.c_str());
       ++count;
     }
     std::fprintf(out, "};\nconst std::size_t %s_size = %zu;\n\n", arch.c_str(), count);
