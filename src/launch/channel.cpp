@@ -85,7 +85,7 @@ Channel::Message Channel::receive_queued() {
 }
 
 Channel::Message Channel::receive() {
-  std::string buf(k_max_message, '\0');
+  std::array<char, k_max_message> buf; // NOLINT(cppcoreguidelines-pro-type-member-init)
   ssize_t n = 0;
   do {
     n = recv(m_fd.get(), buf.data(), buf.size(), 0);

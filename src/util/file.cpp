@@ -19,22 +19,29 @@ std::optional<std::string> read_file_if_exists(const std::string &path) {
       return std::nullopt;
     throw Error::from_errno(errno, "open", path);
   }
+  // Read straight into the string (no stack buffer: each untouched stack page is a fault),
+  // sized by fstat plus one byte to see EOF; /proc files report size 0, so grow as needed.
   struct stat st {};
-  std::string text;
-  // /proc files report size 0: read until EOF whatever fstat says.
+  std::size_t capacity = 4096;
   if (fstat(fd.get(), &st) == 0 && st.st_size > 0)
-    text.reserve(static_cast<size_t>(st.st_size));
-  char chunk[16384];
+    capacity = static_cast<std::size_t>(st.st_size) + 1;
+  std::string text;
+  std::size_t used = 0;
   for (;;) {
-    const ssize_t n = read(fd.get(), chunk, sizeof chunk);
-    if (n == 0)
-      return text;
+    text.resize(capacity);
+    const ssize_t n = read(fd.get(), text.data() + used, capacity - used);
     if (n < 0) {
       if (errno == EINTR)
         continue;
       throw Error::from_errno(errno, "read", path);
     }
-    text.append(chunk, static_cast<size_t>(n));
+    used += static_cast<std::size_t>(n);
+    if (n == 0) {
+      text.resize(used);
+      return text;
+    }
+    if (used == capacity)
+      capacity *= 2;
   }
 }
 
