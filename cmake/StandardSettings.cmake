@@ -35,6 +35,9 @@ if(SANDBOX_SANITIZE)
   target_compile_options(sandbox_sanitizers INTERFACE
     -fsanitize=${_sanitizers} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   target_link_options(sandbox_sanitizers INTERFACE -fsanitize=${_sanitizers})
+  # The launcher's children share its memory on stacks of their own (launch/launcher.cpp), which
+  # no sanitizer runtime knows: with any sanitizer, GCC's or clang's, they fork instead.
+  target_compile_definitions(sandbox_sanitizers INTERFACE SANDBOX_FORK_CHILDREN)
 endif()
 
 add_library(sandbox_settings INTERFACE)

@@ -10,4 +10,9 @@ namespace sandbox::caps {
 // locks SECBIT_NOROOT so that uid 0 inside gains nothing at execve. Throws sandbox::Error.
 void drop_capabilities(const std::vector<std::string> &keep);
 
+// drop_capabilities({}) with bare prctl(2) and capset(2) calls: no allocation, unlike libcap,
+// for pid 1, which shares the launcher's memory (see launch/init.cpp). False with errno set
+// when the kernel refuses a step.
+bool drop_all_capabilities() noexcept;
+
 } // namespace sandbox::caps

@@ -77,6 +77,11 @@ bool Channel::wait_maps_ready() noexcept {
   return n == 1 && kind == k_maps_ready;
 }
 
+bool Channel::peer_closed() noexcept {
+  pollfd peer{m_fd.get(), POLLRDHUP, 0};
+  return poll(&peer, 1, 0) > 0 && (peer.revents & (POLLHUP | POLLRDHUP)) != 0;
+}
+
 Channel::Message Channel::receive_queued() {
   pollfd pending{m_fd.get(), POLLIN, 0};
   if (poll(&pending, 1, 0) <= 0 || (pending.revents & POLLIN) == 0)

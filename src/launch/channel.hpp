@@ -30,6 +30,8 @@ public:
   // died). Allocates nothing: until it returns the launcher, which shares the child's memory,
   // may be allocating (see launcher.cpp).
   bool wait_maps_ready() noexcept;
+  // Whether the other end is closed (its process gone), without waiting.
+  bool peer_closed() noexcept;
   // Best effort and allocation-light: used on the child's way out.
   void send_failure(const Error &error, int exit_code) noexcept;
   Message receive();

@@ -19,14 +19,20 @@ namespace sandbox::launch {
 
 namespace {
 
+// The errno of a call that just failed. The launcher shares errno (its thread-local storage)
+// until "maps ready" and may set it meanwhile, even to 0: a failure is never read as success.
+int failure_errno() noexcept {
+  return errno != 0 ? errno : EIO;
+}
+
 // Fds the caller passed to sandbox (anything but stdio) must not reach the sandbox, not even
 // its pid 1: closed here, before anything else, except the channel. An errno, not an
 // exception: see child_main.
 int close_inherited_fds(int keep) noexcept {
   if (keep > 3 && ::syscall(SYS_close_range, 3U, static_cast<unsigned>(keep - 1), 0U) != 0)
-    return errno;
+    return failure_errno();
   if (::syscall(SYS_close_range, static_cast<unsigned>(keep + 1), ~0U, 0U) != 0)
-    return errno;
+    return failure_errno();
   return 0;
 }
 
@@ -59,9 +65,12 @@ void child_main(const plan::SandboxPlan &plan, Channel &channel,
   // Across a new pid namespace getppid() is 0, so the channel, not getppid(), tells whether
   // the launcher died before this took effect.
   const int deathsig_error =
-      plan.die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ? errno : 0;
-  if (!channel.wait_maps_ready())
-    _exit(125); // the launcher died or failed; it reports (or is gone)
+      plan.die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ? failure_errno() : 0;
+  // The launcher died or failed (it reports, or is gone). A launcher that died after sending
+  // "maps ready" but before the prctl above took effect left the message queued: its closed
+  // end tells.
+  if (!channel.wait_maps_ready() || channel.peer_closed())
+    _exit(125);
   SANDBOX_STAGE("child-maps-seen");
   try {
     if (close_error != 0)

@@ -2,8 +2,9 @@
 #pragma once
 // The stack of a process cloned with CLONE_VM (the sandbox's first process, and the command
 // until it execs): it shares its parent's memory, so it cannot run on a copy of the parent's
-// stack. Pages are only faulted in as used; the lowest one is a guard, so an overflow faults
-// instead of writing over the mapping below.
+// stack. Pages are only faulted in as used. Below it lies a 64 KiB guard, so that an overflow
+// faults instead of writing over the mapping below, even from a frame that skips 4 KiB pages
+// (our code is built with -fstack-clash-protection; the static glibc and libraries may not be).
 
 #include <sys/mman.h>
 
@@ -15,7 +16,8 @@ namespace sandbox::launch {
 
 class CloneStack {
 public:
-  explicit CloneStack(const char *what, std::size_t size = std::size_t{1} << 20) : m_size(size) {
+  explicit CloneStack(const char *what, std::size_t size = std::size_t{1} << 20)
+      : m_size(size + k_guard) {
     void *base = mmap(nullptr, m_size, PROT_READ | PROT_WRITE,
                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
     if (base == MAP_FAILED)
@@ -36,7 +38,7 @@ public:
   [[nodiscard]] void *top() const { return m_base + m_size; }
 
 private:
-  static constexpr std::size_t k_guard = 4096;
+  static constexpr std::size_t k_guard = std::size_t{64} << 10;
   std::size_t m_size;
   char *m_base = nullptr;
 };

@@ -121,7 +121,7 @@ sigset_t init_signal_set() {
 // for pid 1 when it resumes, as after vfork(2). That memory is also the launcher's, which
 // allocates nothing meanwhile (launcher.cpp). The sanitizer build forks: its runtime does not
 // know the new stack.
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(SANDBOX_FORK_CHILDREN)
 struct CommandArgs {
   const plan::SandboxPlan *plan;
   Channel *channel;
@@ -136,7 +136,7 @@ int command_entry(void *arg) {
 
 pid_t spawn_command(const plan::SandboxPlan &plan, Channel &channel,
                     const seccomp::Filter *filter) {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(SANDBOX_FORK_CHILDREN)
   const pid_t pid = fork();
   if (pid == 0)
     run_command(plan, channel, filter);
@@ -184,12 +184,12 @@ void run_init(const plan::SandboxPlan &plan, Channel &channel, const seccomp::Fi
   SANDBOX_STAGE("init-spawned");
   channel.close();
 
-  // Pid 1 keeps nothing else either: no capabilities, no_new_privs. Failures here must not
-  // leave it privileged.
-  try {
-    caps::drop_capabilities({});
-    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-  } catch (...) {
+  // Pid 1 keeps nothing else either: no capabilities, no_new_privs; a failure must not leave
+  // it privileged. From here on pid 1 allocates nothing: the command, which may be hostile,
+  // can kill it at any instruction (SIGKILL under --share pid; a zero RLIMIT_CPU through
+  // prlimit otherwise), and a malloc cut short would leave the heap it shares with the
+  // launcher half-updated for the launcher to use.
+  if (!caps::drop_all_capabilities() || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     kill(command, SIGKILL);
     _exit(125);
   }

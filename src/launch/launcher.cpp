@@ -104,7 +104,7 @@ struct ChildArgs {
   child_main(*args.plan, channel, args.filter);
 }
 
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(SANDBOX_FORK_CHILDREN)
 int child_entry(void *args) {
   run_child(*static_cast<const ChildArgs *>(args));
 }
@@ -121,12 +121,15 @@ int child_entry(void *args) {
 // allocates until it sends "maps ready" and after the child has exited, never in between
 // (supervise); the child allocates nothing before it receives "maps ready"
 // (Channel::wait_maps_ready). What the child reads (the plan, the filter, `args`) lives in
-// run_sandbox's frame, which outlives it. Pid 1 becomes non-dumpable before the command
-// runs (init.cpp), which also makes this shared memory unreachable through ptrace or
-// /proc/PID/mem from inside. The sanitizer build forks: its runtime does not know the stack.
+// run_sandbox's frame, which outlives it (ChildReaper). Pid 1 becomes non-dumpable before the
+// command runs (init.cpp), which makes this shared memory unreachable through ptrace or
+// /proc/PID/mem from inside; dumpability belongs to the memory, so from then on the launcher
+// is not dumpable either (no core dump, /proc/<launcher> owned by root): nothing may use
+// /proc/<launcher or child> once the id maps are written. Sanitizer builds fork
+// (SANDBOX_FORK_CHILDREN): their runtimes do not know the stack.
 pid_t start_child(int flags, const ChildArgs &args, [[maybe_unused]] CloneStack &stack,
                   int &pidfd) {
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(SANDBOX_FORK_CHILDREN)
   const pid_t pid = clone(child_entry, stack.top(), flags | CLONE_VM | SIGCHLD,
                           const_cast<ChildArgs *>(&args), &pidfd);
   if (pid < 0)
@@ -149,11 +152,37 @@ pid_t start_child(int flags, const ChildArgs &args, [[maybe_unused]] CloneStack 
 #endif
 }
 
-void kill_and_reap(int pidfd) {
-  ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
-  siginfo_t info{};
-  waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED);
-}
+// Kills and reaps the child when run_sandbox is left any other way than through its exit
+// (an exception): the child must never outlive what it reads, its stack included.
+class ChildReaper {
+public:
+  explicit ChildReaper(int pidfd) : m_pidfd(pidfd) {}
+  ChildReaper(const ChildReaper &) = delete;
+  ChildReaper &operator=(const ChildReaper &) = delete;
+  ~ChildReaper() {
+    if (m_pidfd < 0)
+      return;
+    ::syscall(SYS_pidfd_send_signal, m_pidfd, SIGKILL, nullptr, 0);
+    siginfo_t info{};
+    waitid(P_PIDFD, static_cast<id_t>(m_pidfd), &info, WEXITED);
+  }
+  void reaped() { m_pidfd = -1; }
+
+private:
+  int m_pidfd;
+};
+
+// Restores the signal mask however run_sandbox is left.
+class SignalMaskRestorer {
+public:
+  explicit SignalMaskRestorer(const sigset_t &old) : m_old(old) {}
+  SignalMaskRestorer(const SignalMaskRestorer &) = delete;
+  SignalMaskRestorer &operator=(const SignalMaskRestorer &) = delete;
+  ~SignalMaskRestorer() { sigprocmask(SIG_SETMASK, &m_old, nullptr); }
+
+private:
+  sigset_t m_old;
+};
 
 } // namespace
 
@@ -174,6 +203,7 @@ int run_sandbox(const plan::SandboxPlan &plan,
   const sigset_t forwarded = forwarded_set();
   sigset_t old_mask;
   sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
+  const SignalMaskRestorer restore_mask(old_mask);
   sys::UniqueFd signal_fd(signalfd(-1, &forwarded, SFD_CLOEXEC));
   if (!signal_fd)
     sys::throw_errno("signalfd");
@@ -187,7 +217,8 @@ int run_sandbox(const plan::SandboxPlan &plan,
   // The child's own copy of the parent's end closes in close_inherited_fds (child.cpp).
   const pid_t pid = start_child(clone_flags(plan), args, stack, pidfd);
   SANDBOX_STAGE("parent-after-clone");
-  sys::UniqueFd child_pidfd(pidfd);
+  const sys::UniqueFd child_pidfd(pidfd);
+  ChildReaper reaper(child_pidfd.get()); // after `stack` and the fd: destroyed before them
   child_end.close();
 
   try {
@@ -197,20 +228,14 @@ int run_sandbox(const plan::SandboxPlan &plan,
     parent_end.send_maps_ready();
     SANDBOX_STAGE("maps-written");
   } catch (Error &e) {
-    kill_and_reap(child_pidfd.get());
     e.with_context("id maps");
     throw;
   }
 
-  Supervision result;
-  try {
-    result = supervise(child_pidfd.get(), parent_end, signal_fd.get(), plan.new_session);
-  } catch (...) {
-    kill_and_reap(child_pidfd.get()); // before `stack` and what the child reads go away
-    throw;
-  }
+  const Supervision result =
+      supervise(child_pidfd.get(), parent_end, signal_fd.get(), plan.new_session);
+  reaper.reaped();
   SANDBOX_STAGE("child-reaped");
-  sigprocmask(SIG_SETMASK, &old_mask, nullptr);
   if (result.failure) {
     std::fprintf(stderr, "sandbox: %s\n", result.failure->error->line().c_str());
     return result.failure->exit_code;

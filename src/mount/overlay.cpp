@@ -14,12 +14,11 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "mount/overlay.hpp"
 #include "sys/syscalls.hpp"
+#include "util/file.hpp"
 
 namespace sandbox::mount {
 
@@ -52,20 +51,32 @@ std::string unescape_mountinfo(std::string_view text) {
   return out;
 }
 
+// proc(5): "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPER",
+// fields separated by single spaces (a space in a path is \040).
 std::vector<MountPoint> read_mountinfo() {
-  std::ifstream in("/proc/self/mountinfo");
-  if (!in)
+  const auto text = read_file_if_exists("/proc/self/mountinfo");
+  if (!text) {
+    errno = ENOENT;
     sys::throw_errno("open", "/proc/self/mountinfo");
+  }
   std::vector<MountPoint> out;
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream fields(line);
-    std::string id, parent, dev, root, mountpoint, field;
-    fields >> id >> parent >> dev >> root >> mountpoint;
-    while (fields >> field && field != "-") {
+  std::string_view rest = *text;
+  while (!rest.empty()) {
+    const auto eol = rest.find('\n');
+    std::string_view line = rest.substr(0, eol);
+    rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 1);
+    std::vector<std::string_view> fields;
+    while (!line.empty()) {
+      const auto space = line.find(' ');
+      fields.push_back(line.substr(0, space));
+      line.remove_prefix(space == std::string_view::npos ? line.size() : space + 1);
     }
-    std::string fstype;
-    fields >> fstype;
-    out.push_back({unescape_mountinfo(mountpoint), fstype});
+    if (fields.size() < 5)
+      continue;
+    const auto dash = std::find(fields.begin() + 5, fields.end(), "-");
+    const std::string_view fstype =
+        dash != fields.end() && dash + 1 != fields.end() ? *(dash + 1) : "";
+    out.push_back({unescape_mountinfo(fields[4]), std::string(fstype)});
   }
   return out;
 }

@@ -75,6 +75,20 @@ TEST_F(ProcExe, InitMemoryUnreachableEvenWithoutSeccomp) {
   EXPECT_EQ(res[2], "errno=EACCES") << "/proc/1/mem opened" << r;
 }
 
+TEST_F(ProcExe, InitKeepsNoCapabilitiesAndHasNoNewPrivs) {
+  // Pid 1 drops everything with bare syscalls (it may not allocate once the command exists):
+  // the same end state as the command's libcap drop.
+  RunResult r = sandbox({"run", "--", "/bin/sh", "-c",
+                         "grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs):' "
+                         "/proc/1/status | tr -d ' \\t'"},
+                        opts_in_work({}));
+  ASSERT_EQ(r.exit_code, 0) << r;
+  for (const char *line :
+       {"CapInh:0000000000000000", "CapPrm:0000000000000000", "CapEff:0000000000000000",
+        "CapBnd:0000000000000000", "CapAmb:0000000000000000", "NoNewPrivs:1"})
+    EXPECT_NE(r.out.find(std::string(line) + "\n"), std::string::npos) << line << r;
+}
+
 TEST_F(ProcExe, Control_DumpableSiblingMemoryReachableWithoutSeccomp) {
   // The same probe against a process like pid 1 but dumpable (a shell of the same user, with
   // no capabilities): all three get through, so the checks above can fail. Reading
