@@ -178,7 +178,6 @@ int seccomp_command(const std::vector<std::string> &rest) {
   try {
     app.parse(reversed);
   } catch (const CLI::ParseError &e) {
-    const std::ios_base::Init standard_streams; // App::exit prints to them (util/cli11.hpp)
     return app.exit(e) == 0 ? 0 : k_exit_failure;
   }
   return exit_code;

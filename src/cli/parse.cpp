@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/parse.hpp"
 
-#include "util/cli11.hpp"
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 

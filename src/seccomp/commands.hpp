@@ -4,7 +4,7 @@
 
 #include <functional>
 
-#include "util/cli11.hpp"
+#include <CLI/CLI.hpp>
 
 #include "seccomp/policy.hpp"
 
