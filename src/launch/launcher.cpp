@@ -115,11 +115,11 @@ int child_entry(void *args) {
 // It shares the launcher's memory (CLONE_VM), on a stack of its own, as the command shares pid
 // 1's until it execs (init.cpp): nothing of the launcher's address space is copied, and
 // neither process takes a copy-on-write fault on every page it writes afterwards. On a
-// paravirtualised VM each fault is a hypercall; together this was about 1.5 ms of a 13 ms
-// start (bench/stages.sh). The price is a rule, since glibc does not know of the second
-// process (no locks in malloc): only one of the two allocates at any time. The launcher
-// allocates until it sends "maps ready" and after the child has exited, never in between
-// (supervise); the child allocates nothing before it receives "maps ready"
+// paravirtualised VM each fault is a hypercall (~15 us); an interleaved A/B of the whole run
+// went from 19.4 to 15.7 ms (bench/stages.sh, on a busy machine). The price is a rule, since glibc
+// does not know of the second process (no locks in malloc): only one of the two allocates at any
+// time. The launcher allocates until it sends "maps ready" and after the child has exited, never in
+// between (supervise); the child allocates nothing before it receives "maps ready"
 // (Channel::wait_maps_ready). What the child reads (the plan, the filter, `args`) lives in
 // run_sandbox's frame, which outlives it (ChildReaper). Pid 1 becomes non-dumpable before the
 // command runs (init.cpp), which makes this shared memory unreachable through ptrace or
