@@ -16,6 +16,15 @@ namespace sandbox::plan {
 
 namespace {
 
+// The file's text, or nothing whatever the reason: these files only refine defaults.
+std::string read_or_empty(const char *path) {
+  try {
+    return read_file_if_exists(path).value_or("");
+  } catch (const Error &) {
+    return {};
+  }
+}
+
 std::string find_setid_helper(const char *name) {
   for (const char *dir : {"/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/"}) {
     std::string path = std::string(dir) + name;
@@ -50,7 +59,7 @@ HostFacts gather_host_facts() {
   // where NSS would dlopen modules built against the shared glibc. A user that only a
   // directory service knows (LDAP, sssd) is named by $USER or $LOGNAME, which login sets; a
   // wrong name can only point at ranges in /etc/subuid that newuidmap then refuses.
-  if (auto entry = find_passwd_entry(read_file_if_exists("/etc/passwd").value_or(""), h.uid)) {
+  if (auto entry = find_passwd_entry(read_or_empty("/etc/passwd"), h.uid)) {
     h.user = std::move(entry->name);
     h.home = std::move(entry->home);
   } else if (auto user = h.getenv("USER"); user && !user->empty()) {
@@ -73,8 +82,8 @@ HostFacts gather_host_facts() {
 }
 
 void gather_subid_facts(HostFacts &h) {
-  h.subuids = parse_subid_file(read_file_if_exists("/etc/subuid").value_or(""), h.user, h.uid);
-  h.subgids = parse_subid_file(read_file_if_exists("/etc/subgid").value_or(""), h.user, h.uid);
+  h.subuids = parse_subid_file(read_or_empty("/etc/subuid"), h.user, h.uid);
+  h.subgids = parse_subid_file(read_or_empty("/etc/subgid"), h.user, h.uid);
   h.newuidmap = find_setid_helper("newuidmap");
   h.newgidmap = find_setid_helper("newgidmap");
 }
