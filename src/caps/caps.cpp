@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "caps/caps.hpp"
 
-#include <linux/securebits.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 
-#include <algorithm>
 #include <memory>
 
 #include "sys/syscalls.hpp"
@@ -22,24 +20,15 @@ void drop_capabilities(const std::vector<std::string> &keep) {
   std::vector<cap_value_t> kept;
   for (const auto &name : keep) {
     cap_value_t value = 0;
-    if (cap_from_name(name.c_str(), &value) != 0)
+    if (cap_from_name(name.c_str(), &value) != 0 || value < 0 || value >= 64)
       throw Error::message("unknown capability " + name);
     kept.push_back(value);
   }
-  auto is_kept = [&](cap_value_t c) {
-    return std::find(kept.begin(), kept.end(), c) != kept.end();
-  };
-
-  // Securebits and the bounding set need CAP_SETPCAP, so they go first.
-  if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
-                                   SECBIT_NO_SETUID_FIXUP_LOCKED) != 0)
-    sys::throw_errno("prctl PR_SET_SECUREBITS");
-  const cap_value_t last = static_cast<cap_value_t>(cap_max_bits()) - 1;
-  for (cap_value_t c = 0; c <= last; ++c)
-    if (!is_kept(c) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0 && errno != EINVAL)
-      sys::throw_errno("prctl PR_CAPBSET_DROP " + std::to_string(c));
-  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
-    sys::throw_errno("prctl PR_CAP_AMBIENT_CLEAR_ALL");
+  std::uint64_t keep_bits = 0;
+  for (cap_value_t c : kept)
+    keep_bits |= std::uint64_t{1} << c;
+  if (const char *failed = lock_securebits_and_drop_bounding(keep_bits))
+    sys::throw_errno(failed);
 
   std::unique_ptr<std::remove_pointer_t<cap_t>, CapFree> caps(cap_init());
   if (!caps)

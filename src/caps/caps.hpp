@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,5 +15,10 @@ void drop_capabilities(const std::vector<std::string> &keep);
 // for pid 1, which shares the launcher's memory (see launch/init.cpp). False with errno set
 // when the kernel refuses a step.
 bool drop_all_capabilities() noexcept;
+
+// The first half of both: locks SECBIT_NOROOT and the other securebits, drops from the
+// bounding set every capability whose bit is not in `keep`, clears the ambient set. Bare
+// prctl(2) calls; nullptr, or the operation that failed with errno set.
+const char *lock_securebits_and_drop_bounding(std::uint64_t keep) noexcept;
 
 } // namespace sandbox::caps

@@ -12,18 +12,27 @@
 
 namespace sandbox::caps {
 
-bool drop_all_capabilities() noexcept {
+const char *lock_securebits_and_drop_bounding(std::uint64_t keep) noexcept {
   // Securebits and the bounding set need CAP_SETPCAP, so they go first.
   if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
                                    SECBIT_NO_SETUID_FIXUP_LOCKED) != 0)
-    return false;
-  for (unsigned long cap = 0;; ++cap) // up to the first number this kernel does not know
+    return "prctl PR_SET_SECUREBITS";
+  for (unsigned long cap = 0;; ++cap) { // up to the first number this kernel does not know
+    if (cap < 64 && (keep >> cap & 1U) != 0)
+      continue;
     if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
       if (errno == EINVAL)
         break;
-      return false;
+      return "prctl PR_CAPBSET_DROP";
     }
+  }
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
+    return "prctl PR_CAP_AMBIENT_CLEAR_ALL";
+  return nullptr;
+}
+
+bool drop_all_capabilities() noexcept {
+  if (lock_securebits_and_drop_bounding(0) != nullptr)
     return false;
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3]{};

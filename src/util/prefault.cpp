@@ -9,12 +9,17 @@
 
 namespace sandbox {
 
+namespace {
+
+// [begin, begin + length) rounded out to whole pages, mapped in writable. Best effort.
 void prefault(void *begin, std::size_t length) noexcept {
   const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
   const auto first = reinterpret_cast<std::uintptr_t>(begin) & ~(page - 1);
   const auto end = (reinterpret_cast<std::uintptr_t>(begin) + length + page - 1) & ~(page - 1);
   (void)madvise(reinterpret_cast<void *>(first), end - first, MADV_POPULATE_WRITE);
 }
+
+} // namespace
 
 void prefault_heap() noexcept {
   // A small block sits at the bottom of what malloc took with brk; sbrk(0) is the top.

@@ -9,9 +9,6 @@
 
 namespace sandbox {
 
-// [begin, begin + length) rounded out to whole pages, mapped in writable. Best effort.
-void prefault(void *begin, std::size_t length) noexcept;
-
 // The heap that malloc already has from the kernel (its first extension, 132 KiB with glibc's
 // defaults), which a `sandbox run` mostly uses: one call instead of a fault per page.
 void prefault_heap() noexcept;
