@@ -126,6 +126,23 @@ TEST_F(Identity, AllCapabilitySetsAreEmpty) {
     EXPECT_EQ(f[k], k_no_caps) << k;
 }
 
+TEST_F(Identity, KeptCapabilityIsTheOnlyOneInEverySet) {
+  // capabilities.keep = ["CAP_NET_BIND_SERVICE"] (bit 10): raised in the effective, permitted,
+  // inheritable and ambient sets and left alone in the bounding set; nothing else anywhere.
+  const std::string p = write_profile("keep.toml", R"([capabilities]
+keep = ["CAP_NET_BIND_SERVICE"]
+[process]
+cwd = "${PWD}"
+[[mount]]
+type = "bind"
+source = "${PWD}"
+dest = "${PWD}"
+)");
+  Facts f = facts({p});
+  for (const char *k : {"CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"})
+    EXPECT_EQ(f[k], "0000000000000400") << k;
+}
+
 TEST_F(Identity, NoNewPrivsIsSet) {
   Facts f = facts();
   EXPECT_EQ(f["NoNewPrivs"], "1");
