@@ -47,9 +47,10 @@ void build_root(const plan::SandboxPlan &plan) {
   SANDBOX_STAGE("child-mounts");
   mount::pivot_into(root.get());
   SANDBOX_STAGE("child-pivoted");
-  mount::remount_readonly(plan.readonly_paths);
-  mount::protect_dirs(plan.protected_dirs);
-  mount::mask_paths(plan.masked_paths);
+  mount::EmptyDirs empty(plan.mounts);
+  mount::remount_readonly(plan.readonly_paths, empty);
+  mount::protect_dirs(plan.protected_dirs, empty);
+  mount::mask_paths(plan.masked_paths, empty);
   SANDBOX_STAGE("child-root-done");
 }
 

@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cerrno>
+#include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include "mount/mount.hpp"
 #include "sys/syscalls.hpp"
@@ -24,19 +29,70 @@ void stack_readonly_clone(const sys::UniqueFd &target, const std::string &path) 
   sys::move_mount(tree.get(), target.get(), path);
 }
 
+// Whether `path` (inside `root`) is a directory with nothing in it but "." and "..". False
+// when it cannot be read: the paths under it are then looked up one by one, as without it.
+bool is_empty_directory(int root, const std::string &path) {
+  open_how how{};
+  how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  const sys::UniqueFd dir(static_cast<int>(::syscall(SYS_openat2, root, path.c_str(), &how, sizeof how)));
+  if (!dir)
+    return false;
+  // "." and ".." take 48 bytes: a third entry, whatever its name's length, fits after them.
+  alignas(dirent64) char buf[512];
+  const long n = ::syscall(SYS_getdents64, dir.get(), buf, sizeof buf);
+  if (n <= 0)
+    return false;
+  for (long at = 0; at < n;) {
+    const auto *entry = reinterpret_cast<const dirent64 *>(buf + at);
+    if (std::strcmp(entry->d_name, ".") != 0 && std::strcmp(entry->d_name, "..") != 0)
+      return false;
+    at += entry->d_reclen;
+  }
+  return true;
+}
+
 } // namespace
 
-void remount_readonly(const std::vector<std::string> &paths) {
+EmptyDirs::EmptyDirs(const std::vector<plan::MountOp> &mounts) {
+  for (const auto &op : mounts)
+    if (op.kind == plan::MountKind::tmpfs)
+      m_dirs.push_back({&op.dest, State::unknown});
+}
+
+bool EmptyDirs::contain(const std::string &path) {
+  Dir *closest = nullptr;
+  for (auto &dir : m_dirs) {
+    const std::string &d = *dir.path;
+    const bool under = path.size() > d.size() && path.starts_with(d) &&
+                       (d == "/" || path[d.size()] == '/');
+    if (under && (closest == nullptr || d.size() > closest->path->size()))
+      closest = &dir;
+  }
+  if (closest == nullptr)
+    return false;
+  if (closest->state == State::unknown) {
+    if (!m_root)
+      m_root = sys::open_path("/", O_PATH | O_DIRECTORY);
+    closest->state =
+        is_empty_directory(m_root.get(), *closest->path) ? State::empty : State::not_empty;
+  }
+  return closest->state == State::empty;
+}
+
+void remount_readonly(const std::vector<std::string> &paths, EmptyDirs &empty) {
   if (paths.empty())
     return;
   auto root = sys::open_path("/", O_PATH | O_DIRECTORY);
   for (const auto &path : paths)
-    if (auto target = sys::open_in_root(root.get(), path, O_PATH, path))
+    if (empty.contain(path))
+      continue;
+    else if (auto target = sys::open_in_root(root.get(), path, O_PATH, path))
       stack_readonly_clone(target, path);
   // (a missing path has nothing to protect)
 }
 
-void protect_dirs(const std::vector<std::string> &paths) {
+void protect_dirs(const std::vector<std::string> &paths, EmptyDirs &empty) {
   if (paths.empty())
     return;
   auto root = sys::open_path("/", O_PATH | O_DIRECTORY);
@@ -47,6 +103,8 @@ void protect_dirs(const std::vector<std::string> &paths) {
     return fstatfs(parent_fd, &fs) == 0 && fs.f_type != TMPFS_MAGIC;
   };
   for (const auto &path : paths) {
+    if (empty.contain(path))
+      continue; // missing, on a tmpfs: nothing planted there outlives the sandbox
     sys::UniqueFd target;
     try {
       target = make_directories(root.get(), path, 0700, persistent);
@@ -60,7 +118,7 @@ void protect_dirs(const std::vector<std::string> &paths) {
   }
 }
 
-void mask_paths(const std::vector<std::string> &paths) {
+void mask_paths(const std::vector<std::string> &paths, EmptyDirs &empty) {
   if (paths.empty())
     return;
   auto root = sys::open_path("/", O_PATH | O_DIRECTORY);
@@ -75,6 +133,8 @@ void mask_paths(const std::vector<std::string> &paths) {
     sys::throw_errno("mkdir", "mask dir");
   sys::mount_setattr(masks.get(), MOUNT_ATTR_RDONLY, 0, 0, false, "mask");
   for (const auto &path : paths) {
+    if (empty.contain(path))
+      continue;
     auto target = sys::open_in_root(root.get(), path, O_PATH, path);
     if (!target)
       continue;
