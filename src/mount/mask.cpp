@@ -2,9 +2,9 @@
 #include <cerrno>
 #include <dirent.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -35,7 +35,8 @@ bool is_empty_directory(int root, const std::string &path) {
   open_how how{};
   how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  const sys::UniqueFd dir(static_cast<int>(::syscall(SYS_openat2, root, path.c_str(), &how, sizeof how)));
+  const sys::UniqueFd dir(
+      static_cast<int>(::syscall(SYS_openat2, root, path.c_str(), &how, sizeof how)));
   if (!dir)
     return false;
   // "." and ".." take 48 bytes: a third entry, whatever its name's length, fits after them.
@@ -64,8 +65,8 @@ bool EmptyDirs::contain(const std::string &path) {
   Dir *closest = nullptr;
   for (auto &dir : m_dirs) {
     const std::string &d = *dir.path;
-    const bool under = path.size() > d.size() && path.starts_with(d) &&
-                       (d == "/" || path[d.size()] == '/');
+    const bool under =
+        path.size() > d.size() && path.starts_with(d) && (d == "/" || path[d.size()] == '/');
     if (under && (closest == nullptr || d.size() > closest->path->size()))
       closest = &dir;
   }

@@ -70,6 +70,30 @@ TEST_F(FilesystemEscape, WriteThroughReadOnlyBindFails) {
   EXPECT_FALSE(fs::exists(d + "/new"));
 }
 
+TEST_F(FilesystemEscape, ReadOnlyPathReachedThroughASymlinkIntoATmpfsStaysReadOnly) {
+  // The read-only, protected and masked paths under a tmpfs that is still empty are skipped
+  // unlooked (mount::EmptyDirs). Here a bind lands in the tmpfs by way of a symlink, so no
+  // mount destination names the read-only path: only a look at the tmpfs shows it is there.
+  std::string d = ro_dir();
+  auto run = [&](bool readonly) {
+    std::string toml = "[profile]\nextends = \"default\"\n"
+                       "[[mount]]\ntype = \"tmpfs\"\ndest = \"/tmp/t\"\n"
+                       "[[mount]]\ntype = \"symlink\"\nsource = \"/tmp/t\"\ndest = \"/tmp/link\"\n"
+                       "[[mount]]\ntype = \"bind\"\nsource = \"" +
+                       d + "\"\ndest = \"/tmp/link/sub\"\n";
+    if (readonly)
+      toml += "[filesystem]\nreadonly = [\"/tmp/t/sub\"]\n";
+    return probe({"write", "/tmp/t/sub/file", "pwned"},
+                 {write_profile(readonly ? "ro-sub.toml" : "rw-sub.toml", toml)});
+  };
+  RunResult ro = run(true);
+  EXPECT_EQ(ro.result(), "errno=EROFS") << "the bind under the tmpfs was left writable" << ro;
+  EXPECT_EQ(read_file(d + "/file"), "original\n");
+  // Control: without the read-only entry the same bind is writable there.
+  RunResult rw = run(false);
+  EXPECT_EQ(rw.result(), "ok") << rw;
+}
+
 TEST_F(FilesystemEscape, Control_WriteThroughReadWriteBindWorks) {
   std::string d = ro_dir();
   RunResult r = probe({"write", d + "/file", "changed"}, {"--bind", d});
