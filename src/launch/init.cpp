@@ -9,11 +9,11 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 
 #include "caps/caps.hpp"
 #include "launch/child.hpp"
-#include "launch/clone_stack.hpp"
 #include "limits/rlimits.hpp"
 #include "sys/syscalls.hpp"
 #include "util/stage_clock.hpp"
@@ -115,13 +115,19 @@ sigset_t init_signal_set() {
 }
 
 // The command's process, until it execs, shares pid 1's memory (CLONE_VM) while pid 1 waits
-// (CLONE_VFORK), on a stack of its own: nothing of pid 1's address space is copied, and
-// neither process takes copy-on-write faults, which are costly (on a paravirtualised VM each
-// is a hypercall). What it writes (errno, the heap when it fails and reports) is consistent
-// for pid 1 when it resumes, as after vfork(2). That memory is also the launcher's, which
-// allocates nothing meanwhile (launcher.cpp). The sanitizer build forks: its runtime does not
-// know the new stack.
+// (CLONE_VFORK): nothing of pid 1's address space is copied, and neither process takes
+// copy-on-write faults, which are costly (on a paravirtualised VM each is a hypercall). What
+// it writes (errno, the heap when it fails and reports) is consistent for pid 1 when it
+// resumes, as after vfork(2). That memory is also the launcher's, which allocates nothing
+// meanwhile (launcher.cpp). The sanitizer build forks: its runtime does not know the stack.
+//
+// Like vfork(2)'s child it runs on its parent's stack, below pid 1's frames, which stay
+// untouched while pid 1 is suspended: those pages were already faulted in by pid 1's deeper
+// calls while it built the root, where a stack of its own would cost an mmap, an munmap (a TLB
+// shootdown) and a fault on every page it touches. Pid 1's stack is 1 MiB above a guard.
 #if !defined(SANDBOX_FORK_CHILDREN)
+constexpr std::uintptr_t k_command_stack_margin = 4096;
+
 struct CommandArgs {
   const plan::SandboxPlan *plan;
   Channel *channel;
@@ -141,10 +147,12 @@ pid_t spawn_command(const plan::SandboxPlan &plan, Channel &channel,
   if (pid == 0)
     run_command(plan, channel, filter);
 #else
-  // Unmapped on return, when the command has exec'd (or exited).
-  const CloneStack stack("the command's stack");
   CommandArgs args{&plan, &channel, filter};
-  const pid_t pid = clone(command_entry, stack.top(), CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
+  // Below this frame, with room for clone()'s own (a few words), 16-byte aligned.
+  const auto below_here =
+      (reinterpret_cast<std::uintptr_t>(&args) - k_command_stack_margin) & ~std::uintptr_t{15};
+  const pid_t pid = clone(command_entry, reinterpret_cast<void *>(below_here),
+                          CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
 #endif
   if (pid < 0)
     sys::throw_errno("fork", plan.argv.front());

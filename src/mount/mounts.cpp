@@ -67,10 +67,10 @@ sys::UniqueFd ensure_mountpoint(int root, const std::string &dest, NodeType type
   auto parent_fd = ensure_directory(root, parent);
   int created = openat(parent_fd.get(), name.c_str(),
                        O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (created < 0 && errno != EEXIST)
-    sys::throw_errno("create", dest);
   if (created >= 0)
-    close(created);
+    return sys::UniqueFd(created); // move_mount takes any fd of the mount point
+  if (errno != EEXIST)
+    sys::throw_errno("create", dest);
   auto fd = sys::open_in_root(root, dest, O_PATH, dest);
   if (!fd) {
     errno = ENOENT;
