@@ -40,6 +40,21 @@ if(SANDBOX_SANITIZE)
   target_compile_definitions(sandbox_sanitizers INTERFACE SANDBOX_FORK_CHILDREN)
 endif()
 
+# sandbox's start-up functions laid out together (src/CMakeLists.txt) needs each function in a
+# section of its own, and ld.lld: GNU ld 2.40 cannot order sections by symbol.
+set(SANDBOX_ORDERED_LINK OFF)
+if(SANDBOX_LINK_ORDER AND SANDBOX_STATIC AND NOT SANDBOX_SANITIZE AND NOT SANDBOX_FUZZ)
+  find_program(SANDBOX_LLD ld.lld)
+  if(SANDBOX_LLD)
+    set(SANDBOX_ORDERED_LINK ON)
+  else()
+    message(STATUS "ld.lld not found (Debian: lld): sandbox linked without its start-up order")
+  endif()
+endif()
+
 add_library(sandbox_settings INTERFACE)
+if(SANDBOX_ORDERED_LINK)
+  target_compile_options(sandbox_settings INTERFACE -ffunction-sections)
+endif()
 target_link_libraries(sandbox_settings INTERFACE
   sandbox_warnings sandbox_hardening sandbox_sanitizers)

@@ -7,6 +7,7 @@ packages=(
   # build
   cmake g++ make pkg-config libcap-dev libseccomp-dev libtomlplusplus-dev libcli11-dev
   libarchive-dev # sandbox-image only (`sandbox image import`); run time: libarchive13
+  lld # links sandbox with its start-up functions together (src/CMakeLists.txt)
   # tests
   libgtest-dev googletest clang-format util-linux procps busybox-static iproute2 libcap2-bin
   # clang-tidy (scripts/check-cloexec.sh); clang and libFuzzer (scripts/fuzz.sh)
