@@ -33,8 +33,8 @@ void stack_readonly_clone(const sys::UniqueFd &target, const std::string &path) 
 // when it cannot be read: the paths under it are then looked up one by one, as without it.
 bool is_empty_directory(int root, const std::string &path) {
   open_how how{};
-  how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
   const sys::UniqueFd dir(
       static_cast<int>(::syscall(SYS_openat2, root, path.c_str(), &how, sizeof how)));
   if (!dir)
