@@ -21,15 +21,41 @@ chmod 755 "$work"
 install -m 755 "$build/src/sandbox" "$work/sandbox"
 # The default profile binds the cwd read-write (and refuses the home): run from a scratch dir.
 mkdir -m 777 "$work/cwd"
-perf record -q -e cpu-clock -F 50000 -o "$work/perf.data" -- \
+# Two events: a sample every 20 us of CPU time (what runs long), and every page fault, of which
+# the instruction fetches name the functions whose first run touched a page of the program
+# (what runs once, and would otherwise be missed by the samples).
+perf record -q -e cpu-clock/freq=50000/ -e minor-faults/period=1/ -d -o "$work/perf.data" -- \
   su "$user" -s /bin/bash -c "cd '$work/cwd' && for i in \$(seq $runs); do '$work/sandbox' run -- /bin/true; done" \
   >/dev/null 2>&1
-# Every function sampled in sandbox itself (the launcher, pid 1, the command before its exec),
-# most samples first. Names not in a later build are skipped by the linker.
-{
-  echo "# Functions sandbox runs when it starts a sandbox, most run first; written by"
-  echo "# bench/hot-functions.sh ($runs runs of \`sandbox run -- /bin/true\`), read by lld."
-  perf report -i "$work/perf.data" --comm sandbox --dso sandbox --sort sym --stdio -g none \
-    --no-demangle 2>/dev/null | awk '/%/ && $2 == "[.]" { print $3 }'
-} >"$top/src/hot-functions.txt"
+# Every function of sandbox itself (the launcher, pid 1, the command before its exec) that was
+# sampled or fetched from a new page, most samples first, then those of the previous list that
+# this recording missed. Names not in a later build are skipped by the linker.
+[ -f "$top/src/hot-functions.txt" ] && cp "$top/src/hot-functions.txt" "$work/previous.txt"
+perf script -i "$work/perf.data" -F comm,event,addr,ip,sym,dso --no-demangle 2>/dev/null |
+  python3 -c '
+import collections, sys
+# "COMM EVENT: [ADDR ADDR_SYM (ADDR_DSO)] IP SYM (DSO)"; a cpu-clock sample has ADDR 0 alone.
+samples = collections.Counter()
+for text in sys.stdin:
+    f = text.split()
+    if len(f) < 6 or f[0] != "sandbox" or not f[-1].endswith("/sandbox)") or f[-2] == "[unknown]":
+        continue
+    event, ip, sym = f[1], int(f[-3], 16), f[-2]
+    if event.startswith("cpu-clock"):
+        samples[sym] += 1
+    elif len(f) == 8 and f[4].endswith("/sandbox)") and abs(int(f[2], 16) - ip) < 4096:
+        samples[sym] += 0  # fetched from a page not touched before: listed after the sampled
+print("# Functions sandbox runs when it starts a sandbox, most run first; written by")
+print("# bench/hot-functions.sh (" + sys.argv[1] + " runs of `sandbox run -- /bin/true`), read by lld.")
+listed = [sym for sym, _ in sorted(samples.items(), key=lambda kv: -kv[1])]
+# What earlier recordings listed and this one missed (sampling is not exhaustive) stays, after.
+known = set(listed)
+for old in open(sys.argv[2]) if len(sys.argv) > 2 else []:
+    old = old.strip()
+    if old and not old.startswith("#") and old not in known:
+        listed.append(old)
+        known.add(old)
+print("\n".join(listed))
+' "$runs" $([ -f "$top/src/hot-functions.txt" ] && echo "$work/previous.txt") >"$work/new.txt"
+mv "$work/new.txt" "$top/src/hot-functions.txt"
 echo "hot-functions: $(grep -vc '^#' "$top/src/hot-functions.txt") functions in src/hot-functions.txt"
