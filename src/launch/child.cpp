@@ -2,6 +2,7 @@
 #include "launch/child.hpp"
 
 #include <csignal>
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
 #include <sys/prctl.h>
@@ -47,10 +48,11 @@ void build_root(const plan::SandboxPlan &plan) {
   SANDBOX_STAGE("child-mounts");
   mount::pivot_into(root.get());
   SANDBOX_STAGE("child-pivoted");
-  mount::EmptyDirs empty(plan.mounts);
-  mount::remount_readonly(plan.readonly_paths, empty);
-  mount::protect_dirs(plan.protected_dirs, empty);
-  mount::mask_paths(plan.masked_paths, empty);
+  const auto new_root = sys::open_path("/", O_PATH | O_DIRECTORY);
+  mount::EmptyDirs empty(new_root.get(), plan.mounts);
+  mount::remount_readonly(new_root.get(), plan.readonly_paths, empty);
+  mount::protect_dirs(new_root.get(), plan.protected_dirs, empty);
+  mount::mask_paths(new_root.get(), plan.masked_paths, empty);
   SANDBOX_STAGE("child-root-done");
 }
 

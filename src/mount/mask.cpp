@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
-#include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -32,11 +31,12 @@ void stack_readonly_clone(const sys::UniqueFd &target, const std::string &path) 
 // Whether `path` (inside `root`) is a directory with nothing in it but "." and "..". False
 // when it cannot be read: the paths under it are then looked up one by one, as without it.
 bool is_empty_directory(int root, const std::string &path) {
-  open_how how{};
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-  const sys::UniqueFd dir(
-      static_cast<int>(::syscall(SYS_openat2, root, path.c_str(), &how, sizeof how)));
+  sys::UniqueFd dir;
+  try {
+    dir = sys::open_in_root(root, path, O_RDONLY | O_DIRECTORY, path);
+  } catch (const Error &) {
+    return false;
+  }
   if (!dir)
     return false;
   // "." and ".." take 48 bytes: a third entry, whatever its name's length, fits after them.
@@ -55,7 +55,7 @@ bool is_empty_directory(int root, const std::string &path) {
 
 } // namespace
 
-EmptyDirs::EmptyDirs(const std::vector<plan::MountOp> &mounts) {
+EmptyDirs::EmptyDirs(int root, const std::vector<plan::MountOp> &mounts) : m_root(root) {
   for (const auto &op : mounts)
     if (op.kind == plan::MountKind::tmpfs)
       m_dirs.push_back({&op.dest, State::unknown});
@@ -72,31 +72,21 @@ bool EmptyDirs::contain(const std::string &path) {
   }
   if (closest == nullptr)
     return false;
-  if (closest->state == State::unknown) {
-    if (!m_root)
-      m_root = sys::open_path("/", O_PATH | O_DIRECTORY);
-    closest->state =
-        is_empty_directory(m_root.get(), *closest->path) ? State::empty : State::not_empty;
-  }
+  if (closest->state == State::unknown)
+    closest->state = is_empty_directory(m_root, *closest->path) ? State::empty : State::not_empty;
   return closest->state == State::empty;
 }
 
-void remount_readonly(const std::vector<std::string> &paths, EmptyDirs &empty) {
-  if (paths.empty())
-    return;
-  auto root = sys::open_path("/", O_PATH | O_DIRECTORY);
+void remount_readonly(int root, const std::vector<std::string> &paths, EmptyDirs &empty) {
   for (const auto &path : paths)
     if (empty.contain(path))
       continue;
-    else if (auto target = sys::open_in_root(root.get(), path, O_PATH, path))
+    else if (auto target = sys::open_in_root(root, path, O_PATH, path))
       stack_readonly_clone(target, path);
   // (a missing path has nothing to protect)
 }
 
-void protect_dirs(const std::vector<std::string> &paths, EmptyDirs &empty) {
-  if (paths.empty())
-    return;
-  auto root = sys::open_path("/", O_PATH | O_DIRECTORY);
+void protect_dirs(int root, const std::vector<std::string> &paths, EmptyDirs &empty) {
   // Not on a tmpfs: whatever is planted there goes with the sandbox (and the default's
   // throwaway $HOME keeps ~/.local/bin and the like writable for installers).
   auto persistent = [](int parent_fd) {
@@ -108,7 +98,7 @@ void protect_dirs(const std::vector<std::string> &paths, EmptyDirs &empty) {
       continue; // missing, on a tmpfs: nothing planted there outlives the sandbox
     sys::UniqueFd target;
     try {
-      target = make_directories(root.get(), path, 0700, persistent);
+      target = make_directories(root, path, 0700, persistent);
     } catch (const Error &e) {
       // Where a directory on the way cannot be written, the command cannot create it either.
       if (e.op() != "mkdir" || (e.err() != EROFS && e.err() != EACCES && e.err() != EPERM))
@@ -119,10 +109,9 @@ void protect_dirs(const std::vector<std::string> &paths, EmptyDirs &empty) {
   }
 }
 
-void mask_paths(const std::vector<std::string> &paths, EmptyDirs &empty) {
+void mask_paths(int root, const std::vector<std::string> &paths, EmptyDirs &empty) {
   if (paths.empty())
     return;
-  auto root = sys::open_path("/", O_PATH | O_DIRECTORY);
   // One detached tmpfs, never attached anywhere itself, holds the empty file and directory
   // that are cloned over each masked path.
   auto masks = sys::fsmount_tmpfs("mode=0000,size=4k", "mask");
@@ -136,7 +125,7 @@ void mask_paths(const std::vector<std::string> &paths, EmptyDirs &empty) {
   for (const auto &path : paths) {
     if (empty.contain(path))
       continue;
-    auto target = sys::open_in_root(root.get(), path, O_PATH, path);
+    auto target = sys::open_in_root(root, path, O_PATH, path);
     if (!target)
       continue;
     struct stat st {};

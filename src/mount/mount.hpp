@@ -35,14 +35,17 @@ sys::UniqueFd make_directories(int root, const std::string &path, unsigned mode,
 // chdir(root); pivot_root(".", "."); umount2(".", MNT_DETACH); chdir("/"): no put_old directory.
 void pivot_into(int root);
 
-// After pivot_root and every mount: the plan's tmpfs mounts that are still empty directories.
+// The stages below run after pivot_root and every mount, with `root` an O_PATH descriptor of
+// the new "/", opened once for all of them.
+
+// The plan's tmpfs mounts that are still empty directories.
 // Nothing can exist under them, so a read-only, protected or masked path there needs no lookup
 // of its own (the default profile has 26 dotfiles under its empty $HOME; one look at $HOME
 // spares 26 path walks and more). Each directory is looked at once, when first asked about;
 // none of the three stages below adds anything under an empty directory.
 class EmptyDirs {
 public:
-  explicit EmptyDirs(const std::vector<plan::MountOp> &mounts);
+  EmptyDirs(int root, const std::vector<plan::MountOp> &mounts);
   // Whether `path` lies strictly under one of them, and so does not exist.
   bool contain(const std::string &path);
 
@@ -52,21 +55,21 @@ private:
     const std::string *path;
     State state;
   };
+  int m_root;
   std::vector<Dir> m_dirs;
-  sys::UniqueFd m_root;
 };
 
-// After pivot_root: remounts `paths` read-only (a read-only clone stacked on each).
-void remount_readonly(const std::vector<std::string> &paths, EmptyDirs &empty);
+// Remounts `paths` read-only (a read-only clone stacked on each).
+void remount_readonly(int root, const std::vector<std::string> &paths, EmptyDirs &empty);
 
-// After pivot_root: makes each directory read-only like remount_readonly, creating it and its
+// Makes each directory read-only like remount_readonly, creating it and its
 // missing parents first (empty, mode 0700) where they can be written: there, the command
 // could otherwise create it and plant files that run later outside the sandbox. Where they
 // cannot be written, the command cannot create them either; on a tmpfs, nothing planted
 // outlives the sandbox.
-void protect_dirs(const std::vector<std::string> &paths, EmptyDirs &empty);
+void protect_dirs(int root, const std::vector<std::string> &paths, EmptyDirs &empty);
 
-// After pivot_root: hides `paths` under an empty, read-only, mode-000 file or directory.
-void mask_paths(const std::vector<std::string> &paths, EmptyDirs &empty);
+// Hides `paths` under an empty, read-only, mode-000 file or directory.
+void mask_paths(int root, const std::vector<std::string> &paths, EmptyDirs &empty);
 
 } // namespace sandbox::mount
