@@ -18,7 +18,6 @@
 #include "util/embedded.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
-#include "util/prefault.hpp"
 #include "util/stdio.hpp"
 
 namespace sandbox::cli {
@@ -209,8 +208,6 @@ int image_command(const std::vector<std::string> &rest) {
 
 int main(int argc, char **argv) {
   ensure_stdio_open();
-  if (argc > 1 && std::string_view(argv[1]) == "run")
-    prefault_heap();
   try {
     auto req = parse_args(std::vector<std::string>(argv, argv + argc));
     switch (req.command) {
