@@ -82,8 +82,26 @@ seccomp::PolicyContext policy_context(const profile::LoadContext &ctx) {
   return p;
 }
 
+launch::NamespaceSet namespaces_unless_shared(const std::vector<std::string> &shared) {
+  launch::NamespaceSet set;
+  for (const auto &name : shared) {
+    set.pid = set.pid && name != "pid";
+    set.ipc = set.ipc && name != "ipc";
+    set.uts = set.uts && name != "uts";
+    set.net = set.net && name != "net";
+    set.cgroup = set.cgroup && name != "cgroup";
+  }
+  return set;
+}
+
 int run(const RunRequest &req) {
   SANDBOX_STAGE("cli-parsed");
+  // The default profile makes every namespace but those --share names: its first process can
+  // start now and make them while the profile is loaded (launch::start_early). A default.toml
+  // of the user's that shares others costs a second start.
+  launch::EarlyStart early;
+  if (!req.dry_run && req.profile == "default")
+    early = launch::start_early(namespaces_unless_shared(req.overrides.share));
   auto host = plan::gather_host_facts();
   SANDBOX_STAGE("host-facts");
   auto ctx = load_context(host);
@@ -110,9 +128,10 @@ int run(const RunRequest &req) {
     // directory however the command ended.
     mount::FuseOverlay fuse(plan);
     plan.overlay.fuse_mountpoint = fuse.mountpoint();
-    return launch::run_sandbox(plan, [&fuse](pid_t child) { fuse.start(child); });
+    return launch::run_sandbox(
+        plan, [&fuse](pid_t child) { fuse.start(child); }, std::move(early));
   }
-  return launch::run_sandbox(plan);
+  return launch::run_sandbox(plan, {}, std::move(early));
 }
 
 int profile_check(const std::vector<std::string> &files) {

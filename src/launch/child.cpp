@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -37,6 +38,24 @@ int close_inherited_fds(int keep) noexcept {
   return 0;
 }
 
+// unshare(2) returning the error instead of setting errno: the first process may make its
+// namespaces while the launcher loads the profile (start_early in launcher.hpp), and a failure
+// must not change the errno the launcher is about to read.
+int unshare_keeping_errno(int flags) noexcept {
+#if defined(__x86_64__)
+  long ret = SYS_unshare;
+  asm volatile("syscall" : "+a"(ret) : "D"(static_cast<long>(flags)) : "rcx", "r11", "memory");
+  return ret < 0 ? static_cast<int>(-ret) : 0;
+#elif defined(__aarch64__)
+  register long x8 asm("x8") = SYS_unshare;
+  register long x0 asm("x0") = flags;
+  asm volatile("svc 0" : "+r"(x0) : "r"(x8) : "memory");
+  return x0 < 0 ? static_cast<int>(-x0) : 0;
+#else
+  return unshare(flags) != 0 ? failure_errno() : 0; // errno may reach the launcher here
+#endif
+}
+
 void build_root(const plan::SandboxPlan &plan) {
   mount::make_root_propagation(plan.propagation);
   SANDBOX_STAGE("child-propagation");
@@ -58,28 +77,41 @@ void build_root(const plan::SandboxPlan &plan) {
 
 } // namespace
 
-void child_main(const plan::SandboxPlan &plan, Channel &channel,
-                const seccomp::Filter *filter) noexcept {
+void child_main(const ChildStart &start, Channel &channel) noexcept {
   SANDBOX_STAGE("child-start");
   // Until the id maps are written the launcher runs too, in the same memory (launcher.cpp): no
-  // allocation here, and so no exception, before wait_maps_ready() returns.
+  // allocation here, and so no exception, before wait_maps_ready() returns; nor a look at the
+  // plan, which may not exist yet.
   const int close_error = close_inherited_fds(channel.fd());
   SANDBOX_STAGE("child-fds-closed");
   // Across a new pid namespace getppid() is 0, so the channel, not getppid(), tells whether
   // the launcher died before this took effect.
   const int deathsig_error =
-      plan.die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ? failure_errno() : 0;
+      start.die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 ? failure_errno() : 0;
+  // The child holds every capability in its new user namespace from the start, id maps or
+  // not, and so can create the other namespaces itself while the launcher builds the plan.
+  const int unshare_error =
+      start.unshare_flags != 0 ? unshare_keeping_errno(start.unshare_flags) : 0;
+  SANDBOX_STAGE("child-unshared");
   // The launcher died or failed (it reports, or is gone). A launcher that died after sending
   // "maps ready" but before the prctl above took effect left the message queued: its closed
   // end tells.
   if (!channel.wait_maps_ready() || channel.peer_closed())
     _exit(125);
   SANDBOX_STAGE("child-maps-seen");
+  const plan::SandboxPlan &plan = *start.plan;
+  const seccomp::Filter *filter = start.filter;
   try {
     if (close_error != 0)
       throw Error::from_errno(close_error, "close_range");
     if (deathsig_error != 0)
       throw Error::from_errno(deathsig_error, "prctl PR_SET_PDEATHSIG");
+    if (unshare_error != 0) {
+      errno = unshare_error;
+      sys::throw_errno("unshare", "namespaces");
+    }
+    if (start.die_with_parent && !plan.die_with_parent && prctl(PR_SET_PDEATHSIG, 0) != 0)
+      sys::throw_errno("prctl PR_SET_PDEATHSIG");
     // With subids setgroups is allowed: drop the caller's supplementary groups, which would
     // otherwise still open host files (with a single map the kernel keeps them, unmapped).
     if (plan.ids.method == plan::MapMethod::subids && setgroups(0, nullptr) != 0)

@@ -11,10 +11,24 @@
 
 namespace sandbox::launch {
 
-// Stages, in order: wait for the id maps, propagation, root, mounts, pivot_root, read-only and
-// masked paths, loopback, hostname; then become the sandbox's pid 1 and fork the command.
-[[noreturn]] void child_main(const plan::SandboxPlan &plan, Channel &channel,
-                             const seccomp::Filter *filter) noexcept;
+// What the first process starts with. `plan` and `filter` may be filled in after the clone,
+// while the child waits (start_early in launcher.hpp): the child reads them only once the
+// launcher has sent "maps ready", which it does after filling them in.
+struct ChildStart {
+  const plan::SandboxPlan *plan = nullptr;
+  const seccomp::Filter *filter = nullptr;
+  int channel_fd = -1;
+  // Namespaces the child creates itself, first thing (CLONE_NEW* flags; 0 when the clone made
+  // them all).
+  int unshare_flags = 0;
+  // Whether the child dies with the launcher until the plan says otherwise.
+  bool die_with_parent = true;
+};
+
+// Stages, in order: the namespaces of `unshare_flags`, wait for the id maps, propagation, root,
+// mounts, pivot_root, read-only and masked paths, loopback, hostname; then become the
+// sandbox's pid 1 and fork the command.
+[[noreturn]] void child_main(const ChildStart &start, Channel &channel) noexcept;
 
 // The signals the launcher forwards to the command.
 inline constexpr int k_forwarded_signals[] = {1 /*HUP*/,   2 /*INT*/,   3 /*QUIT*/,

@@ -26,19 +26,24 @@ namespace sandbox::launch {
 
 namespace {
 
-int clone_flags(const plan::SandboxPlan &plan) {
-  int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_PIDFD;
-  if (plan.new_pid)
+// The namespaces besides the user namespace, as CLONE_NEW* flags.
+int namespace_flags(const NamespaceSet &set) {
+  int flags = CLONE_NEWNS;
+  if (set.pid)
     flags |= CLONE_NEWPID;
-  if (plan.new_ipc)
+  if (set.ipc)
     flags |= CLONE_NEWIPC;
-  if (plan.new_uts)
+  if (set.uts)
     flags |= CLONE_NEWUTS;
-  if (plan.new_net)
+  if (set.net)
     flags |= CLONE_NEWNET;
-  if (plan.new_cgroup)
+  if (set.cgroup)
     flags |= CLONE_NEWCGROUP;
   return flags;
+}
+
+NamespaceSet namespaces_of(const plan::SandboxPlan &plan) {
+  return {plan.new_pid, plan.new_ipc, plan.new_uts, plan.new_net, plan.new_cgroup};
 }
 
 sigset_t forwarded_set() {
@@ -93,20 +98,14 @@ Supervision supervise(int pidfd, Channel &channel, int signal_fd, bool command_h
   }
 }
 
-struct ChildArgs {
-  const plan::SandboxPlan *plan;
-  int channel_fd;
-  const seccomp::Filter *filter;
-};
-
-[[noreturn]] void run_child(const ChildArgs &args) {
-  Channel channel{sys::UniqueFd(args.channel_fd)};
-  child_main(*args.plan, channel, args.filter);
+[[noreturn]] void run_child(const ChildStart &start) {
+  Channel channel{sys::UniqueFd(start.channel_fd)};
+  child_main(start, channel);
 }
 
 #if !defined(SANDBOX_FORK_CHILDREN)
-int child_entry(void *args) {
-  run_child(*static_cast<const ChildArgs *>(args));
+int child_entry(void *start) {
+  run_child(*static_cast<const ChildStart *>(start));
 }
 #endif
 
@@ -120,18 +119,18 @@ int child_entry(void *args) {
 // does not know of the second process (no locks in malloc): only one of the two allocates at any
 // time. The launcher allocates until it sends "maps ready" and after the child has exited, never in
 // between (supervise); the child allocates nothing before it receives "maps ready"
-// (Channel::wait_maps_ready). What the child reads (the plan, the filter, `args`) lives in
-// run_sandbox's frame, which outlives it (ChildReaper). Pid 1 becomes non-dumpable before the
+// (Channel::wait_maps_ready). What the child reads (the plan, the filter, `start`) outlives it
+// (FirstProcess, run_sandbox). Pid 1 becomes non-dumpable before the
 // command runs (init.cpp), which makes this shared memory unreachable through ptrace or
 // /proc/PID/mem from inside; dumpability belongs to the memory, so from then on the launcher
 // is not dumpable either (no core dump, /proc/<launcher> owned by root): nothing may use
 // /proc/<launcher or child> once the id maps are written. Sanitizer builds fork
 // (SANDBOX_FORK_CHILDREN): their runtimes do not know the stack.
-pid_t start_child(int flags, const ChildArgs &args, [[maybe_unused]] CloneStack &stack,
+pid_t start_child(int flags, const ChildStart &start, [[maybe_unused]] CloneStack &stack,
                   int &pidfd) {
 #if !defined(SANDBOX_FORK_CHILDREN)
   const pid_t pid = clone(child_entry, stack.top(), flags | CLONE_VM | SIGCHLD,
-                          const_cast<ChildArgs *>(&args), &pidfd);
+                          const_cast<ChildStart *>(&start), &pidfd);
   if (pid < 0)
     sys::throw_errno("clone");
   return pid;
@@ -147,13 +146,14 @@ pid_t start_child(int flags, const ChildArgs &args, [[maybe_unused]] CloneStack 
   if (pid < 0)
     sys::throw_errno("clone");
   if (pid == 0)
-    run_child(args);
+    run_child(start);
   return static_cast<pid_t>(pid);
 #endif
 }
 
-// Kills and reaps the child when run_sandbox is left any other way than through its exit
-// (an exception): the child must never outlive what it reads, its stack included.
+// Kills and reaps the child when it is given up any other way than through its exit (an
+// exception, a plan that wants other namespaces): the child must never outlive what it reads,
+// its stack included.
 class ChildReaper {
 public:
   explicit ChildReaper(int pidfd) : m_pidfd(pidfd) {}
@@ -172,23 +172,123 @@ private:
   int m_pidfd;
 };
 
-// Restores the signal mask however run_sandbox is left.
-class SignalMaskRestorer {
+// Blocks the forwarded signals; restores the mask it found when destroyed.
+class ForwardedSignalsBlocked {
 public:
-  explicit SignalMaskRestorer(const sigset_t &old) : m_old(old) {}
-  SignalMaskRestorer(const SignalMaskRestorer &) = delete;
-  SignalMaskRestorer &operator=(const SignalMaskRestorer &) = delete;
-  ~SignalMaskRestorer() { sigprocmask(SIG_SETMASK, &m_old, nullptr); }
+  ForwardedSignalsBlocked() {
+    // Blocked before clone so that none is lost in between; the child inherits the mask, its
+    // pid 1 keeps it and the command clears it.
+    const sigset_t forwarded = forwarded_set();
+    sigprocmask(SIG_BLOCK, &forwarded, &m_old);
+  }
+  ForwardedSignalsBlocked(const ForwardedSignalsBlocked &) = delete;
+  ForwardedSignalsBlocked &operator=(const ForwardedSignalsBlocked &) = delete;
+  ~ForwardedSignalsBlocked() { sigprocmask(SIG_SETMASK, &m_old, nullptr); }
 
 private:
-  sigset_t m_old;
+  sigset_t m_old{};
 };
 
 } // namespace
 
+// The first process from its clone until it is reaped, and what it runs on and reads. Members
+// go in reverse order: the process is killed and reaped (m_reaper) before its stack, its start
+// arguments and the channel, and the signal mask is restored last.
+class FirstProcess {
+public:
+  // `clone_flags`: the CLONE_NEW* flags of the clone itself (the user namespace is always new).
+  FirstProcess(int clone_flags, const ChildStart &start) : m_start(start) {
+    m_signal_fd.reset(signalfd(-1, &m_forwarded, SFD_CLOEXEC));
+    if (!m_signal_fd)
+      sys::throw_errno("signalfd");
+    auto [parent_end, child_end] = Channel::make_pair();
+    m_channel = std::move(parent_end);
+    m_start.channel_fd = child_end.fd();
+    m_namespaces = (clone_flags | start.unshare_flags) & ~CLONE_NEWUSER;
+    std::fflush(stdout);
+    std::fflush(stderr);
+    int pidfd = -1;
+    SANDBOX_STAGE("clone");
+    // The child's own copy of the parent's end closes in close_inherited_fds (child.cpp).
+    m_pid = start_child(clone_flags | CLONE_NEWUSER | CLONE_PIDFD, m_start, m_stack, pidfd);
+    SANDBOX_STAGE("parent-after-clone");
+    m_pidfd.reset(pidfd);
+    m_reaper.emplace(pidfd);
+    if (start.unshare_flags != 0)
+      run_elsewhere();
+  }
+  FirstProcess(const FirstProcess &) = delete;
+  FirstProcess &operator=(const FirstProcess &) = delete;
+  ~FirstProcess() = default;
+
+  // Whether the process is in (or is creating) exactly the namespaces `plan` wants.
+  [[nodiscard]] bool serves(const plan::SandboxPlan &plan) const {
+    return m_namespaces == namespace_flags(namespaces_of(plan));
+  }
+  // What the child reads once it has "maps ready" (ChildStart).
+  void hand_over(const plan::SandboxPlan &plan, const seccomp::Filter *filter) {
+    m_start.plan = &plan;
+    m_start.filter = filter;
+    // The sandbox runs on the CPUs the launcher was given, whatever run_elsewhere did.
+    if (m_moved && sched_setaffinity(m_pid, sizeof m_affinity, &m_affinity) != 0 && errno != ESRCH)
+      sys::throw_errno("sched_setaffinity", "the sandbox's first process");
+  }
+  [[nodiscard]] pid_t pid() const { return m_pid; }
+  [[nodiscard]] int pidfd() const { return m_pidfd.get(); }
+  [[nodiscard]] int signal_fd() const { return m_signal_fd.get(); }
+  Channel &channel() { return m_channel; }
+  void reaped() { m_reaper->reaped(); }
+
+private:
+  // A new process waits on its parent's CPU until the parent sleeps or its time slice ends
+  // (~3 ms), even with another CPU idle: moved to another CPU, it makes its namespaces at once,
+  // alongside the launcher (measured: it then runs 30-70 us after the move instead of when the
+  // launcher blocks). Best effort; hand_over() gives it back the launcher's CPUs.
+  void run_elsewhere() noexcept {
+    const int here = sched_getcpu();
+    if (here < 0 || sched_getaffinity(0, sizeof m_affinity, &m_affinity) != 0 ||
+        CPU_COUNT(&m_affinity) < 2 || !CPU_ISSET(here, &m_affinity))
+      return;
+    cpu_set_t elsewhere = m_affinity;
+    CPU_CLR(here, &elsewhere);
+    m_moved = sched_setaffinity(m_pid, sizeof elsewhere, &elsewhere) == 0;
+  }
+
+  const sigset_t m_forwarded = forwarded_set();
+  ForwardedSignalsBlocked m_blocked;
+  sys::UniqueFd m_signal_fd;
+  Channel m_channel;
+  CloneStack m_stack{"the sandbox's first process"};
+  ChildStart m_start;
+  int m_namespaces = 0;
+  cpu_set_t m_affinity{};
+  bool m_moved = false;
+  pid_t m_pid = -1;
+  sys::UniqueFd m_pidfd;
+  std::optional<ChildReaper> m_reaper; // last: destroyed first
+};
+
+void FirstProcessDeleter::operator()(FirstProcess *first) const noexcept {
+  delete first; // NOLINT(cppcoreguidelines-owning-memory): the unique_ptr's deleter
+}
+
+EarlyStart start_early(const NamespaceSet &guess) {
+#if defined(SANDBOX_FORK_CHILDREN)
+  (void)guess;
+  return {};
+#else
+  ChildStart start;
+  // pid namespaces apply to children, so that one is made by the clone; the child creates the
+  // rest.
+  const int clone_flags = guess.pid ? CLONE_NEWPID : 0;
+  start.unshare_flags = namespace_flags(guess) & ~CLONE_NEWPID;
+  start.die_with_parent = true;
+  return EarlyStart(new FirstProcess(clone_flags, start));
+#endif
+}
+
 int run_sandbox(const plan::SandboxPlan &plan,
-                const std::function<void(pid_t child)> &after_id_maps) {
-  // Everything that can fail without a child happens before clone.
+                const std::function<void(pid_t child)> &after_id_maps, EarlyStart early) {
   SANDBOX_STAGE("launch");
   std::optional<seccomp::Filter> filter;
   if (plan.seccomp_prebuilt_default)
@@ -196,36 +296,26 @@ int run_sandbox(const plan::SandboxPlan &plan,
   else if (plan.seccomp)
     filter = seccomp::compile_filter(*plan.seccomp);
   SANDBOX_STAGE("filter-ready");
-  auto [parent_end, child_end] = Channel::make_pair();
 
-  // Blocked before clone so that none is lost in between; the child inherits the mask, its
-  // pid 1 keeps it and the command clears it.
-  const sigset_t forwarded = forwarded_set();
-  sigset_t old_mask;
-  sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
-  const SignalMaskRestorer restore_mask(old_mask);
-  sys::UniqueFd signal_fd(signalfd(-1, &forwarded, SFD_CLOEXEC));
-  if (!signal_fd)
-    sys::throw_errno("signalfd");
-
-  std::fflush(stdout);
-  std::fflush(stderr);
-  CloneStack stack("the sandbox's first process");
-  const ChildArgs args{&plan, child_end.fd(), filter ? &*filter : nullptr};
-  int pidfd = -1;
-  SANDBOX_STAGE("clone");
-  // The child's own copy of the parent's end closes in close_inherited_fds (child.cpp).
-  const pid_t pid = start_child(clone_flags(plan), args, stack, pidfd);
-  SANDBOX_STAGE("parent-after-clone");
-  const sys::UniqueFd child_pidfd(pidfd);
-  ChildReaper reaper(child_pidfd.get()); // after `stack` and the fd: destroyed before them
-  child_end.close();
+  // After `filter`, so destroyed before it: the child, which reads the filter, is reaped first.
+  EarlyStart first = std::move(early);
+  if (first && !first->serves(plan))
+    first.reset(); // it made other namespaces than the plan wants: killed and reaped
+  if (first) {
+    first->hand_over(plan, filter ? &*filter : nullptr);
+  } else {
+    ChildStart start;
+    start.plan = &plan;
+    start.filter = filter ? &*filter : nullptr;
+    start.die_with_parent = plan.die_with_parent;
+    first = EarlyStart(new FirstProcess(namespace_flags(namespaces_of(plan)), start));
+  }
 
   try {
-    ns::write_id_maps(pid, plan.ids);
+    ns::write_id_maps(first->pid(), plan.ids);
     if (after_id_maps)
-      after_id_maps(pid);
-    parent_end.send_maps_ready();
+      after_id_maps(first->pid());
+    first->channel().send_maps_ready();
     SANDBOX_STAGE("maps-written");
   } catch (Error &e) {
     e.with_context("id maps");
@@ -233,8 +323,8 @@ int run_sandbox(const plan::SandboxPlan &plan,
   }
 
   const Supervision result =
-      supervise(child_pidfd.get(), parent_end, signal_fd.get(), plan.new_session);
-  reaper.reaped();
+      supervise(first->pidfd(), first->channel(), first->signal_fd(), plan.new_session);
+  first->reaped();
   SANDBOX_STAGE("child-reaped");
   if (result.failure) {
     std::fprintf(stderr, "sandbox: %s\n", result.failure->error->line().c_str());

@@ -24,6 +24,8 @@ constexpr Hint k_hints[] = {
      "limit exceeded: check user.max_user_namespaces and the other "
      "user.max_*_namespaces sysctls"},
     {"clone", EINVAL, "the kernel lacks a requested namespace type"},
+    {"unshare", ENOSPC, "limit exceeded: check the user.max_*_namespaces sysctls"},
+    {"unshare", EINVAL, "the kernel lacks a requested namespace type"},
     {"write uid_map", EPERM,
      "a mapping beyond your own id needs newuidmap and a range in "
      "/etc/subuid (user.map = \"subids\")"},

@@ -13,7 +13,7 @@ protected:
   // Runs `sandbox run ARGS -- probe echo MARKER` expecting failure with `code`; checks the
   // one-line diagnostic, that the command did not run and that nothing was left behind.
   RunResult expect_clean_failure(std::vector<std::string> run_args, int code,
-                                 std::vector<std::string> command = {}) {
+                                 std::vector<std::string> command = {}, RunOptions opts = {}) {
     HostSnapshot before = HostSnapshot::take(user());
     std::vector<std::string> argv{"run"};
     argv.insert(argv.end(), run_args.begin(), run_args.end());
@@ -24,7 +24,7 @@ protected:
     // The marker is an argument either way, so leftover launchers/inits are found by it.
     if (command[0] != probe_bin())
       argv.push_back(marker());
-    RunResult r = sandbox(argv);
+    RunResult r = sandbox(argv, opts);
     EXPECT_EQ(r.exit_code, code) << r;
     auto lines = r.err_lines();
     EXPECT_EQ(lines.size(), 1U) << "expected exactly one line on stderr" << r;
@@ -49,6 +49,19 @@ TEST_F(Cli, ProfileSyntaxError) {
   std::string p = write_profile("syntax.toml", "[user]\nuid = \"self\"\n[namespaces\npid = true\n");
   RunResult r = expect_clean_failure({p}, 125);
   EXPECT_NE(r.err.find("syntax.toml"), std::string::npos) << "the error names the file" << r;
+}
+
+// `sandbox run` without a profile starts the sandbox's first process before it loads the
+// default profile (launch::start_early); a user's default.toml that cannot be loaded must still
+// fail cleanly and leave that process behind nowhere.
+TEST_F(Cli, BrokenUserDefaultProfileFailsCleanly) {
+  TempDir config(user().name);
+  config.write_file("sandbox/profiles/default.toml",
+                    "[profile]\nextends = \"default\"\n[network\n");
+  RunOptions opts;
+  opts.env = {"XDG_CONFIG_HOME=" + config.path()};
+  RunResult r = expect_clean_failure({}, 125, {}, opts);
+  EXPECT_NE(r.err.find("default.toml"), std::string::npos) << "the error names the file" << r;
 }
 
 TEST_F(Cli, ProfileUnknownKey) {

@@ -3,6 +3,7 @@
 // fds, umask, cwd, exit codes, signal forwarding, orphan reaping, death with the launcher.
 #include "harness.hpp"
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -242,6 +243,52 @@ TEST_F(Process_, SandboxDiesWithKilledLauncher) {
       << processes_of(user().uid, marker()).size() << " left";
   // Also nothing else of the test user running the probe or sleep.
   EXPECT_TRUE(processes_of(user().uid, probe_bin() + " sleep 1000 " + marker()).empty());
+}
+
+// Without a profile, the first process is started before the default profile is loaded, in
+// every namespace but those --share names, and replaced when the profile that loads wants
+// others (launch::start_early): a user's own default.toml is obeyed.
+TEST_F(Process_, UserDefaultProfileThatSharesNamespacesIsObeyed) {
+  const Facts host(run_as_user({probe_bin(), "facts"}).out);
+  TempDir config(user().name);
+  config.write_file("sandbox/profiles/default.toml", "[profile]\nextends = \"default\"\n"
+                                                     "[network]\nmode = \"host\"\n"
+                                                     "[namespaces]\nipc = false\n");
+  RunOptions with_config;
+  with_config.env = {"XDG_CONFIG_HOME=" + config.path()};
+  const Facts shared = facts({}, with_config);
+  EXPECT_EQ(shared["ns.net"], host["ns.net"]) << "network.mode = \"host\" was not obeyed";
+  EXPECT_EQ(shared["ns.ipc"], host["ns.ipc"]) << "namespaces.ipc = false was not obeyed";
+  EXPECT_NE(shared["ns.uts"], host["ns.uts"]);
+  EXPECT_NE(shared["ns.pid"], host["ns.pid"]);
+  // Control: the built-in default makes both.
+  const Facts plain = facts();
+  EXPECT_NE(plain["ns.net"], host["ns.net"]);
+  EXPECT_NE(plain["ns.ipc"], host["ns.ipc"]);
+  // And --share, known before the profile is loaded.
+  const Facts flag = facts({"--share", "net"});
+  EXPECT_EQ(flag["ns.net"], host["ns.net"]);
+  EXPECT_NE(flag["ns.ipc"], host["ns.ipc"]);
+}
+
+// The first process is moved to another CPU while it makes its namespaces (so that it runs at
+// once, beside the launcher); the sandbox must still run on all the CPUs the launcher had.
+TEST_F(Process_, SandboxRunsOnTheLaunchersCpus) {
+  cpu_set_t mine;
+  ASSERT_EQ(sched_getaffinity(0, sizeof mine, &mine), 0);
+  if (CPU_COUNT(&mine) < 2)
+    GTEST_SKIP() << "needs two CPUs to tell a moved process from one left alone";
+  auto allowed = [](const std::string &status) {
+    const auto at = status.find("Cpus_allowed_list:");
+    return at == std::string::npos ? std::string("<none>")
+                                   : status.substr(at, status.find('\n', at) - at);
+  };
+  // The run inherits this process's CPUs, as the test user (the harness forks).
+  const std::string expected = allowed(run_as_user({"/bin/cat", "/proc/self/status"}).out);
+  RunResult r = sandbox({"run", "--", "/bin/cat", "/proc/self/status"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(allowed(r.out), expected) << r;
+  EXPECT_NE(expected, "<none>");
 }
 
 TEST_F(Process_, StdinStdoutStderrArePassedThrough) {
