@@ -14,6 +14,7 @@ namespace sandbox::launch {
 namespace {
 constexpr char k_maps_ready = 'M';
 constexpr char k_failure = 'F';
+constexpr char k_namespaces_made = 'N';
 constexpr size_t k_max_message = 8192;
 
 void put_int(std::string &out, int v) {
@@ -66,6 +67,25 @@ void Channel::send_failure(const Error &error, int exit_code) noexcept {
     std::memcpy(fallback + 1, &exit_code, sizeof exit_code);
     (void)send(m_fd.get(), fallback, sizeof fallback, MSG_NOSIGNAL);
   }
+}
+
+void Channel::send_namespaces_made(int err) noexcept {
+  std::array<char, 1 + sizeof(int)> msg{k_namespaces_made};
+  std::memcpy(msg.data() + 1, &err, sizeof err);
+  (void)send(m_fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL);
+}
+
+int Channel::wait_namespaces_made() noexcept {
+  std::array<char, 1 + sizeof(int)> msg{};
+  ssize_t n = 0;
+  do {
+    n = recv(m_fd.get(), msg.data(), msg.size(), 0);
+  } while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(msg.size()) || msg[0] != k_namespaces_made)
+    return -1;
+  int err = 0;
+  std::memcpy(&err, msg.data() + 1, sizeof err);
+  return err;
 }
 
 bool Channel::wait_maps_ready() noexcept {

@@ -79,6 +79,14 @@ void build_root(const plan::SandboxPlan &plan) {
 
 void child_main(const ChildStart &start, Channel &channel) noexcept {
   SANDBOX_STAGE("child-start");
+  // Pid 1 takes the signals the launcher forwards with sigwaitinfo (init.cpp): blocked from
+  // here on, so that none forwarded before then is lost. (A child started early does not
+  // inherit them blocked: the launcher leaves them unblocked while it loads the profile.)
+  sigset_t forwarded;
+  sigemptyset(&forwarded);
+  for (int sig : k_forwarded_signals)
+    sigaddset(&forwarded, sig);
+  sigprocmask(SIG_BLOCK, &forwarded, nullptr);
   // Until the id maps are written the launcher runs too, in the same memory (launcher.cpp): no
   // allocation here, and so no exception, before wait_maps_ready() returns; nor a look at the
   // plan, which may not exist yet.
@@ -92,6 +100,10 @@ void child_main(const ChildStart &start, Channel &channel) noexcept {
   // not, and so can create the other namespaces itself while the launcher builds the plan.
   const int unshare_error =
       start.unshare_flags != 0 ? unshare_keeping_errno(start.unshare_flags) : 0;
+  // The launcher waits for this before it uses the namespaces (the fuse-overlayfs driver joins
+  // the mount namespace) and reports a failure itself.
+  if (start.unshare_flags != 0)
+    channel.send_namespaces_made(unshare_error);
   SANDBOX_STAGE("child-unshared");
   // The launcher died or failed (it reports, or is gone). A launcher that died after sending
   // "maps ready" but before the prctl above took effect left the message queued: its closed

@@ -198,9 +198,10 @@ class FirstProcess {
 public:
   // `clone_flags`: the CLONE_NEW* flags of the clone itself (the user namespace is always new).
   FirstProcess(int clone_flags, const ChildStart &start) : m_start(start) {
-    m_signal_fd.reset(signalfd(-1, &m_forwarded, SFD_CLOEXEC));
-    if (!m_signal_fd)
-      sys::throw_errno("signalfd");
+    // A child started early (start_early) leaves them unblocked while the profile loads: a
+    // ^C then ends the launcher, and the child with it (its death signal).
+    if (start.unshare_flags == 0)
+      watch_signals();
     auto [parent_end, child_end] = Channel::make_pair();
     m_channel = std::move(parent_end);
     m_start.channel_fd = child_end.fd();
@@ -225,8 +226,31 @@ public:
   [[nodiscard]] bool serves(const plan::SandboxPlan &plan) const {
     return m_namespaces == namespace_flags(namespaces_of(plan));
   }
-  // What the child reads once it has "maps ready" (ChildStart).
+  // Blocks the signals forwarded to the command and opens the descriptor supervise() takes
+  // them from. Before the clone, or, for a child started early, before it gets the plan: pid 1
+  // blocks them itself from its start, and nothing is forwarded before "maps ready".
+  void watch_signals() {
+    if (m_blocked)
+      return;
+    m_blocked.emplace();
+    const sigset_t forwarded = forwarded_set();
+    m_signal_fd.reset(signalfd(-1, &forwarded, SFD_CLOEXEC));
+    if (!m_signal_fd)
+      sys::throw_errno("signalfd");
+  }
+  // What the child reads once it has "maps ready" (ChildStart); for a child started early,
+  // once it has made its namespaces.
   void hand_over(const plan::SandboxPlan &plan, const seccomp::Filter *filter) {
+    watch_signals();
+    if (m_start.unshare_flags != 0) {
+      const int err = m_channel.wait_namespaces_made();
+      if (err < 0)
+        throw Error::message("the sandbox's first process ended before making its namespaces");
+      if (err > 0) {
+        errno = err;
+        sys::throw_errno("unshare", "the sandbox's namespaces");
+      }
+    }
     m_start.plan = &plan;
     m_start.filter = filter;
     // The sandbox runs on the CPUs the launcher was given, whatever run_elsewhere did.
@@ -254,8 +278,7 @@ private:
     m_moved = sched_setaffinity(m_pid, sizeof elsewhere, &elsewhere) == 0;
   }
 
-  const sigset_t m_forwarded = forwarded_set();
-  ForwardedSignalsBlocked m_blocked;
+  std::optional<ForwardedSignalsBlocked> m_blocked;
   sys::UniqueFd m_signal_fd;
   Channel m_channel;
   CloneStack m_stack{"the sandbox's first process"};

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <set>
 #include <thread>
+#include <tuple>
 
 using namespace sbx::test;
 using namespace std::chrono_literals;
@@ -289,6 +290,53 @@ TEST_F(Process_, SandboxRunsOnTheLaunchersCpus) {
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(allowed(r.out), expected) << r;
   EXPECT_NE(expected, "<none>");
+}
+
+// process.die_with_parent = false: the sandbox outlives a launcher killed with SIGKILL, both
+// when the profile is named and when it is a user's default.toml (the first process is then
+// started before the profile loads, with the death signal set, and clears it).
+TEST_F(Process_, SandboxOutlivesAKilledLauncherWhenDieWithParentIsFalse) {
+  const std::string toml = "[profile]\nextends = \"default\"\n[process]\ndie_with_parent = false\n";
+  TempDir config(user().name);
+  config.write_file("sandbox/profiles/default.toml", toml);
+  RunOptions as_default = opts_in_work({});
+  as_default.env = {"XDG_CONFIG_HOME=" + config.path()};
+  const std::string named = write_profile("survive.toml", toml);
+  for (const auto &[how, args, opts] :
+       {std::tuple{"named profile", probe_argv({"sleep", "1000", marker()}, {named}),
+                   opts_in_work({})},
+        std::tuple{"user default.toml", probe_argv({"sleep", "1000", marker()}), as_default}}) {
+    Process p(args, opts);
+    ASSERT_TRUE(p.wait_for_stdout("sleeping")) << how << ": " << p.err();
+    p.signal(SIGKILL);
+    std::this_thread::sleep_for(1s);
+    EXPECT_FALSE(processes_of(user().uid, probe_bin() + " sleep 1000 " + marker()).empty())
+        << how << ": the sandbox died with its launcher";
+    kill_processes_of(user().uid, marker());
+    EXPECT_TRUE(wait_no_processes(user().uid, marker(), 5s)) << how;
+    p.wait(10s);
+  }
+}
+
+// ^C while the profile loads ends sandbox, although the first process may already exist
+// (launch::start_early): the launcher blocks the signals it forwards only once the sandbox is
+// being set up. The profile here is a FIFO nobody writes, so loading it never ends by itself.
+TEST_F(Process_, InterruptWhileTheProfileLoadsEndsSandbox) {
+  TempDir config(user().name);
+  const std::string dir = config.make_dir("sandbox/profiles");
+  const std::string fifo = dir + "/default.toml";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0644), 0);
+  ASSERT_EQ(lchown(fifo.c_str(), user().uid, user().gid), 0);
+  RunOptions opts = opts_in_work({});
+  opts.env = {"XDG_CONFIG_HOME=" + config.path()};
+  opts.expect_timeout = true;
+  Process p(probe_argv({"echo", marker()}), opts);
+  std::this_thread::sleep_for(300ms);
+  p.signal(SIGINT);
+  RunResult r = p.wait(10s);
+  EXPECT_FALSE(r.timed_out) << "SIGINT did not end sandbox while it loaded the profile" << r;
+  EXPECT_EQ(r.exit_code, 128 + SIGINT) << r;
+  EXPECT_TRUE(wait_no_processes(user().uid, marker(), 5s)) << "left behind";
 }
 
 TEST_F(Process_, StdinStdoutStderrArePassedThrough) {
