@@ -79,14 +79,14 @@ void build_root(const plan::SandboxPlan &plan) {
 
 void child_main(const ChildStart &start, Channel &channel) noexcept {
   SANDBOX_STAGE("child-start");
-  // Pid 1 takes the signals the launcher forwards with sigwaitinfo (init.cpp): blocked from
-  // here on, so that none forwarded before then is lost. (A child started early does not
-  // inherit them blocked: the launcher leaves them unblocked while it loads the profile.)
-  sigset_t forwarded;
-  sigemptyset(&forwarded);
-  for (int sig : k_forwarded_signals)
-    sigaddset(&forwarded, sig);
-  sigprocmask(SIG_BLOCK, &forwarded, nullptr);
+  // Pid 1 takes the signals the launcher forwards with sigwaitinfo (init.cpp), so none
+  // forwarded before then may be lost. A child cloned after the plan inherits them blocked; one
+  // started early does not (the launcher leaves them unblocked while it loads the profile) and
+  // blocks them here.
+  if (start.unshare_flags != 0) {
+    const sigset_t forwarded = forwarded_signal_set();
+    sigprocmask(SIG_BLOCK, &forwarded, nullptr);
+  }
   // Until the id maps are written the launcher runs too, in the same memory (launcher.cpp): no
   // allocation here, and so no exception, before wait_maps_ready() returns; nor a look at the
   // plan, which may not exist yet.

@@ -5,6 +5,8 @@
 // every exception is caught in child_main and reported over the channel, and the child
 // leaves only through _exit (never exit(): that would flush the parent's stdio buffers twice).
 
+#include <csignal>
+
 #include "launch/channel.hpp"
 #include "plan/plan.hpp"
 #include "seccomp/filter.hpp"
@@ -33,5 +35,14 @@ struct ChildStart {
 // The signals the launcher forwards to the command.
 inline constexpr int k_forwarded_signals[] = {1 /*HUP*/,   2 /*INT*/,   3 /*QUIT*/,
                                               10 /*USR1*/, 12 /*USR2*/, 15 /*TERM*/};
+
+// k_forwarded_signals as a set.
+inline sigset_t forwarded_signal_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : k_forwarded_signals)
+    sigaddset(&set, sig);
+  return set;
+}
 
 } // namespace sandbox::launch

@@ -25,11 +25,8 @@ namespace {
 void ignore_signal(int) {}
 
 sigset_t init_signal_set() {
-  sigset_t set;
-  sigemptyset(&set);
+  sigset_t set = forwarded_signal_set();
   sigaddset(&set, SIGCHLD);
-  for (int sig : k_forwarded_signals)
-    sigaddset(&set, sig);
   return set;
 }
 

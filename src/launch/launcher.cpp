@@ -46,14 +46,6 @@ NamespaceSet namespaces_of(const plan::SandboxPlan &plan) {
   return {plan.new_pid, plan.new_ipc, plan.new_uts, plan.new_net, plan.new_cgroup};
 }
 
-sigset_t forwarded_set() {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int sig : k_forwarded_signals)
-    sigaddset(&set, sig);
-  return set;
-}
-
 int exit_code_of(const siginfo_t &info) {
   if (info.si_code == CLD_EXITED)
     return info.si_status;
@@ -178,7 +170,7 @@ public:
   ForwardedSignalsBlocked() {
     // Blocked before clone so that none is lost in between; the child inherits the mask, its
     // pid 1 keeps it and the command clears it.
-    const sigset_t forwarded = forwarded_set();
+    const sigset_t forwarded = forwarded_signal_set();
     sigprocmask(SIG_BLOCK, &forwarded, &m_old);
   }
   ForwardedSignalsBlocked(const ForwardedSignalsBlocked &) = delete;
@@ -220,7 +212,6 @@ public:
   }
   FirstProcess(const FirstProcess &) = delete;
   FirstProcess &operator=(const FirstProcess &) = delete;
-  ~FirstProcess() = default;
 
   // Whether the process is in (or is creating) exactly the namespaces `plan` wants.
   [[nodiscard]] bool serves(const plan::SandboxPlan &plan) const {
@@ -233,7 +224,7 @@ public:
     if (m_blocked)
       return;
     m_blocked.emplace();
-    const sigset_t forwarded = forwarded_set();
+    const sigset_t forwarded = forwarded_signal_set();
     m_signal_fd.reset(signalfd(-1, &forwarded, SFD_CLOEXEC));
     if (!m_signal_fd)
       sys::throw_errno("signalfd");
