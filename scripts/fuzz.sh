@@ -1,21 +1,37 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# Builds the libFuzzer targets (tests/fuzz) with clang, ASan and UBSan in build/fuzz, and runs
-# each for SANDBOX_FUZZ_SECONDS (default 60) over its seed corpus in tests/fuzz/corpus/, both at
-# once. Any finding (crash, sanitizer report, uncaught exception, failed round trip, timeout,
-# leak) fails: the input is saved in build/fuzz/findings/ and printed in base64, with the
-# command that reproduces it. New inputs found go to build/fuzz/corpus/, never to the tree.
+# Builds the libFuzzer targets (tests/fuzz) with clang, ASan and UBSan in build/fuzz and runs
+# both at once over their seed corpora in tests/fuzz/corpus/. Two modes:
+#   - the gate (default; what scripts/test.sh and CI run): SANDBOX_FUZZ_RUNS inputs per target
+#     (default 100000, about a minute each here) from a fixed seed (SANDBOX_FUZZ_SEED, default 1)
+#     and an empty scratch corpus, so the same tree gives the same inputs on every machine: a CI
+#     failure reproduces locally, and a green local run means a green CI.
+#   - exploring (SANDBOX_FUZZ_SECONDS=N): N seconds per target from a random seed, keeping what
+#     it finds in build/fuzz/corpus/. Run it now and then; put the inputs of its findings, once
+#     fixed, into tests/fuzz/corpus/ or tests/unit/fuzz_regressions_test.cpp.
+# Any finding (crash, sanitizer report, uncaught exception, failed round trip, timeout, leak)
+# fails: the input is saved in build/fuzz/findings/ and printed in base64, with the command that
+# reproduces it. New inputs never go to the tree.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
-seconds=${SANDBOX_FUZZ_SECONDS:-60}
 build=$src/build/fuzz
+if [ -n "${SANDBOX_FUZZ_SECONDS:-}" ]; then
+  budget=(-max_total_time="$SANDBOX_FUZZ_SECONDS")
+  corpus=$build/corpus
+  what="for ${SANDBOX_FUZZ_SECONDS}s each, random seed"
+else
+  budget=(-runs="${SANDBOX_FUZZ_RUNS:-100000}" -seed="${SANDBOX_FUZZ_SEED:-1}")
+  corpus=$build/corpus-gate
+  rm -rf "$corpus"
+  what="${SANDBOX_FUZZ_RUNS:-100000} inputs each from seed ${SANDBOX_FUZZ_SEED:-1}"
+fi
 cd "$src"
 start=$(date +%s)
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -DSANDBOX_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   >/dev/null
 cmake --build "$build" --target sandbox_fuzzers -j"$(nproc)" >/dev/null
-echo "fuzz.sh: built in $(( $(date +%s) - start ))s; fuzzing each target for ${seconds}s"
+echo "fuzz.sh: built in $(( $(date +%s) - start ))s; fuzzing: $what"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -23,10 +39,10 @@ rm -rf "$build/findings"
 mkdir -p "$build/findings"
 pids=()
 for target in profile seccomp; do
-  mkdir -p "$build/corpus/$target"
-  "$build/tests/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  mkdir -p "$corpus/$target"
+  "$build/tests/fuzz/fuzz_$target" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$build/findings/$target-" \
-    "$build/corpus/$target" "tests/fuzz/corpus/$target" >"$build/fuzz_$target.log" 2>&1 &
+    "$corpus/$target" "tests/fuzz/corpus/$target" >"$build/fuzz_$target.log" 2>&1 &
   pids+=($!)
 done
 failed=0

@@ -89,7 +89,9 @@ void render_mount(std::ostream &out, const MountEntry &m) {
     out << "propagation = " << quote(to_string(*m.propagation)) << "\n";
 }
 
-void render_seccomp(std::ostream &out, const seccomp::Settings &settings) {
+void render_seccomp(std::ostream &out, seccomp::Settings settings) {
+  // The loader expands `policy` like a path.
+  settings.policy = detail::escape_dollars(settings.policy);
   toml::table wrapper{{"seccomp", seccomp::render_settings(settings)}};
   out << "\n" << toml::toml_formatter(wrapper, toml::format_flags::none) << "\n";
 }

@@ -79,6 +79,7 @@ TEST(Render, ValuesThatNeedEscaping) {
   p.rlimits = {{"core", 0, UINT64_MAX, {}}, {"nofile", 5, 5, {}}};
   p.user.uid = {false, 0};
   p.capabilities.keep = {"CAP_NET_RAW"};
+  p.seccomp.policy = "defau$$lt";
   expect_round_trip(p, ctx);
 }
 
