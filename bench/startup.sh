@@ -18,12 +18,36 @@ bin=/usr/local/libexec/sandbox-bench/sandbox
 
 extra=$(mktemp)
 trap 'rm -f "$extra"' EXIT
+bash "$shared/setup.sh"
+bench_dir=${BENCH_DIR:-/srv/sbx-bench}
+# bwrap-host (the shared anchor) does less than sandbox's default profile. bwrap-equivalent does
+# what the default profile does, as far as bwrap can: the same tmpfs mounts and cwd bind, the
+# masks and read-only /proc entries that exist here, a new session, a cleared environment, and
+# sandbox's own default seccomp filter (exported as BPF, passed on fd 10).
+"$bin" seccomp export default -o /usr/local/libexec/sandbox-bench/default.bpf
+chmod 644 /usr/local/libexec/sandbox-bench/default.bpf
+home=$bench_dir/home scratch=$bench_dir/scratch
+equivalent="$bench_dir/bin/withfd 10 /usr/local/libexec/sandbox-bench/default.bpf bwrap"
+equivalent+=" --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --perms 0700 --tmpfs $home"
+equivalent+=" --tmpfs /run --bind $scratch $scratch --chdir $scratch"
+for path in /proc/kcore /proc/keys /proc/latency_stats /proc/timer_list /proc/timer_stats \
+  /proc/sched_debug /proc/scsi /proc/acpi /sys/firmware; do
+  if [ -d "$path" ]; then equivalent+=" --tmpfs $path"
+  elif [ -e "$path" ]; then equivalent+=" --ro-bind /dev/null $path"; fi
+done
+for path in /proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger; do
+  [ -e "$path" ] && equivalent+=" --ro-bind $path $path"
+done
+equivalent+=" --unshare-all --die-with-parent --new-session --hostname sandbox --cap-drop ALL"
+equivalent+=" --clearenv --setenv PATH /usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
+equivalent+=" --setenv HOME $home --setenv LANG C.UTF-8 --setenv TERM dumb --seccomp 10"
 cat > "$extra" <<EOT
+bwrap-equivalent|$equivalent
 sandbox-default|$bin run --
 sandbox-noseccomp|$bin run --seccomp none --
 EOT
-bash "$shared/setup.sh"
 # The default profile binds the current directory read-write (and refuses the home): measure
 # from the bench user's scratch directory, which every launcher can use as its cwd.
-cd "${BENCH_DIR:-/srv/sbx-bench}/scratch"
-EXTRA_LAUNCHERS=$extra bash "$shared/bench-startup.sh" bare unshare-Umpf bwrap-host sandbox-default sandbox-noseccomp
+cd "$scratch"
+EXTRA_LAUNCHERS=$extra bash "$shared/bench-startup.sh" bare unshare-Umpf bwrap-host \
+  bwrap-equivalent sandbox-default sandbox-noseccomp
