@@ -18,6 +18,8 @@ struct RunRequest {
   std::vector<std::string> command; // everything after "--"
   bool dry_run = false;
   int verbose = 0;
+
+  bool operator==(const RunRequest &) const = default;
 };
 
 struct Request {
@@ -36,5 +38,9 @@ struct UsageError : std::runtime_error {
 };
 
 Request parse_args(const std::vector<std::string> &args); // args[0] is the program name
+
+// parse_args without its shortcut for `sandbox run [PROFILE] -- CMD...`: every call through
+// CLI11. For tests, which check that both agree.
+Request parse_args_with_cli11(const std::vector<std::string> &args);
 
 } // namespace sandbox::cli

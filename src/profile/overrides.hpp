@@ -29,6 +29,8 @@ struct Overrides {
   std::optional<std::string> overlay_driver; // --overlay-driver D  root.overlay_driver
   std::vector<std::string> volume;           // --volume SRC:DST[:ro|rw]  appends a bind or ro-bind
   std::optional<std::string> seccomp;        // --seccomp POLICY    seccomp.policy
+
+  bool operator==(const Overrides &) const = default;
 };
 
 // Applies `o` to `p`. Bad values (a relative --tmpfs, --share foo, --uid -1) are reported in

@@ -27,6 +27,50 @@ TEST(CliParse, RunWithoutProfileUsesDefault) {
   EXPECT_EQ(r.run.command, (std::vector<std::string>{"ls", "-l", "--", "x"}));
 }
 
+// parse_args reads `sandbox run [PROFILE] -- CMD...` without CLI11; what it makes of these
+// must be what CLI11 makes of them, shortcut or not.
+TEST(CliParse, ShortcutForPlainRunAgreesWithCli11) {
+  const std::vector<std::vector<std::string>> calls{
+      {"run", "--", "true"},
+      {"run", "--", "ls", "-l", "--", "x"},
+      {"run", "dev.toml", "--", "sh", "-c", "id"},
+      {"run", "seccomp", "--", "x"},
+      {"run", "profile", "--", "x"},
+      {"run", "run", "--", "x"},
+      {"run", "help", "--", "x"},
+      {"run", "x=y", "--", "--help"},
+      {"run", " spaced ", "--", "x"},
+      {"run", "--", "--version"},
+      {"run", "--dry-run", "--", "x"},
+      {"run", "-v", "p", "--", "x"},
+      {"run", "p", "-v", "--", "x"},
+      {"run", "p", "q", "--", "x"},
+      {"run", "", "--", "x"},
+      {"run", "--"},
+      {"run", "p", "--"},
+  };
+  for (auto args : calls) {
+    args.insert(args.begin(), "sandbox");
+    std::string shortcut, full;
+    Request a, b;
+    try {
+      a = parse_args(args);
+    } catch (const UsageError &e) {
+      shortcut = e.what();
+    }
+    try {
+      b = parse_args_with_cli11(args);
+    } catch (const UsageError &e) {
+      full = e.what();
+    }
+    const std::string call = ::testing::PrintToString(args);
+    EXPECT_EQ(shortcut, full) << call;
+    EXPECT_EQ(a.command, b.command) << call;
+    EXPECT_TRUE(a.run == b.run) << call;
+    EXPECT_EQ(a.help_text, b.help_text) << call;
+  }
+}
+
 TEST(CliParse, RunWithProfileAndOverrides) {
   auto r = parse(
       {"run", "-v",         "dev.toml",  "--bind",    "/a:/b",  "--bind",     "/c",   "--ro-bind",
