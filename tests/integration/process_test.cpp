@@ -272,8 +272,8 @@ TEST_F(Process_, UserDefaultProfileThatSharesNamespacesIsObeyed) {
   EXPECT_NE(flag["ns.ipc"], host["ns.ipc"]);
 }
 
-// The first process is moved to another CPU while it makes its namespaces (so that it runs at
-// once, beside the launcher); the sandbox must still run on all the CPUs the launcher had.
+// The launcher moves itself to another CPU while the first process makes its namespaces (so
+// that both run at once); the sandbox must still run on all the CPUs the launcher had.
 TEST_F(Process_, SandboxRunsOnTheLaunchersCpus) {
   cpu_set_t mine;
   ASSERT_EQ(sched_getaffinity(0, sizeof mine, &mine), 0);
