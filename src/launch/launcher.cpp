@@ -212,6 +212,9 @@ public:
   }
   FirstProcess(const FirstProcess &) = delete;
   FirstProcess &operator=(const FirstProcess &) = delete;
+  // Also when the child is given up (a plan that wants other namespaces, an exception): the
+  // launcher starts the next one, and helpers, on all its CPUs.
+  ~FirstProcess() { give_back_cpus(); }
 
   // Whether the process is in (or is creating) exactly the namespaces `plan` wants.
   [[nodiscard]] bool serves(const plan::SandboxPlan &plan) const {
@@ -244,10 +247,7 @@ public:
     }
     m_start.plan = &plan;
     m_start.filter = filter;
-    // Back on all its CPUs before it starts anything (the fuse-overlayfs daemon). Best effort:
-    // the sandbox has them whatever happens here, from its clone.
-    if (m_moved)
-      (void)sched_setaffinity(0, sizeof m_affinity, &m_affinity);
+    give_back_cpus(); // before the launcher starts anything (the fuse-overlayfs daemon)
   }
   [[nodiscard]] pid_t pid() const { return m_pid; }
   [[nodiscard]] int pidfd() const { return m_pidfd.get(); }
@@ -263,6 +263,12 @@ private:
   // CPU, while the launcher had ~90 us to spare (bench/stages.sh); moving the launcher is 0.4-2 %
   // faster (run-by-run A/B, 3 x 400 pairs), and the child keeps the launcher's CPUs from its
   // clone. Best effort; hand_over() gives the launcher back its CPUs.
+  void give_back_cpus() noexcept {
+    // Best effort: the sandbox has all of them whatever happens here, from its clone.
+    if (m_moved)
+      (void)sched_setaffinity(0, sizeof m_affinity, &m_affinity);
+    m_moved = false;
+  }
   void run_elsewhere() noexcept {
     const int here = sched_getcpu();
     if (here < 0 || sched_getaffinity(0, sizeof m_affinity, &m_affinity) != 0 ||

@@ -273,7 +273,8 @@ TEST_F(Process_, UserDefaultProfileThatSharesNamespacesIsObeyed) {
 }
 
 // The launcher moves itself to another CPU while the first process makes its namespaces (so
-// that both run at once); the sandbox must still run on all the CPUs the launcher had.
+// that both run at once); the sandbox must still run on all the CPUs the launcher had, also
+// when that first process is replaced (a user's default.toml that shares a namespace).
 TEST_F(Process_, SandboxRunsOnTheLaunchersCpus) {
   cpu_set_t mine;
   ASSERT_EQ(sched_getaffinity(0, sizeof mine, &mine), 0);
@@ -286,10 +287,18 @@ TEST_F(Process_, SandboxRunsOnTheLaunchersCpus) {
   };
   // The run inherits this process's CPUs, as the test user (the harness forks).
   const std::string expected = allowed(run_as_user({"/bin/cat", "/proc/self/status"}).out);
-  RunResult r = sandbox({"run", "--", "/bin/cat", "/proc/self/status"});
-  ASSERT_EQ(r.exit_code, 0) << r;
-  EXPECT_EQ(allowed(r.out), expected) << r;
   EXPECT_NE(expected, "<none>");
+  TempDir config(user().name);
+  config.write_file("sandbox/profiles/default.toml",
+                    "[profile]\nextends = \"default\"\n[namespaces]\nipc = false\n");
+  RunOptions replaced;
+  replaced.env = {"XDG_CONFIG_HOME=" + config.path()};
+  for (const auto &[how, opts] :
+       {std::pair{"built-in default", RunOptions{}}, std::pair{"user default.toml", replaced}}) {
+    RunResult r = sandbox({"run", "--", "/bin/cat", "/proc/self/status"}, opts);
+    ASSERT_EQ(r.exit_code, 0) << how << ": " << r;
+    EXPECT_EQ(allowed(r.out), expected) << how << ": " << r;
+  }
 }
 
 // process.die_with_parent = false: the sandbox outlives a launcher killed with SIGKILL, both
