@@ -72,7 +72,8 @@ std::optional<Request> parse_plain_run(const std::vector<std::string> &args) {
   req.command = Command::run;
   std::size_t separator = 2;
   if (args[separator] != "--") {
-    if (args[separator].empty() || args[separator].front() == '-')
+    // CLI11 reads "++" as the end of the subcommand.
+    if (args[separator].empty() || args[separator].front() == '-' || args[separator] == "++")
       return std::nullopt;
     req.run.profile = args[separator++];
   }

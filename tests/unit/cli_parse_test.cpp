@@ -46,6 +46,7 @@ TEST(CliParse, ShortcutForPlainRunAgreesWithCli11) {
       {"run", "p", "-v", "--", "x"},
       {"run", "p", "q", "--", "x"},
       {"run", "", "--", "x"},
+      {"run", "++", "--", "x"},
       {"run", "--"},
       {"run", "p", "--"},
   };
