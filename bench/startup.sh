@@ -24,15 +24,18 @@ bench_dir=${BENCH_DIR:-/srv/sbx-bench}
 # what the default profile does, as far as bwrap can: the same tmpfs mounts and cwd bind, the
 # masks and read-only /proc entries that exist here, a new session, a cleared environment, and
 # sandbox's own default seccomp filter (exported as BPF, passed on fd 10).
-"$bin" seccomp export default -o /usr/local/libexec/sandbox-bench/default.bpf
+# Exported as the bench user, so that the policy is the one that user's runs find.
+runuser -u "${BENCH_USER:-sbxtest}" -- "$bin" seccomp export default \
+  >/usr/local/libexec/sandbox-bench/default.bpf
 chmod 644 /usr/local/libexec/sandbox-bench/default.bpf
 home=$bench_dir/home scratch=$bench_dir/scratch
 equivalent="$bench_dir/bin/withfd 10 /usr/local/libexec/sandbox-bench/default.bpf bwrap"
-equivalent+=" --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --perms 0700 --tmpfs $home"
+equivalent+=" --ro-bind / / --dev /dev --perms 1777 --tmpfs /dev/shm --proc /proc"
+equivalent+=" --perms 1777 --tmpfs /tmp --perms 0700 --tmpfs $home"
 equivalent+=" --tmpfs /run --bind $scratch $scratch --chdir $scratch"
 for path in /proc/kcore /proc/keys /proc/latency_stats /proc/timer_list /proc/timer_stats \
   /proc/sched_debug /proc/scsi /proc/acpi /sys/firmware; do
-  if [ -d "$path" ]; then equivalent+=" --tmpfs $path"
+  if [ -d "$path" ]; then equivalent+=" --tmpfs $path --remount-ro $path"
   elif [ -e "$path" ]; then equivalent+=" --ro-bind /dev/null $path"; fi
 done
 for path in /proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger; do
@@ -40,7 +43,8 @@ for path in /proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger; do
 done
 equivalent+=" --unshare-all --die-with-parent --new-session --hostname sandbox --cap-drop ALL"
 equivalent+=" --clearenv --setenv PATH /usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin"
-equivalent+=" --setenv HOME $home --setenv LANG C.UTF-8 --setenv TERM dumb --seccomp 10"
+equivalent+=" --setenv HOME $home --setenv LANG C.UTF-8 --setenv TERM dumb"
+equivalent+=" --setenv USER ${BENCH_USER:-sbxtest} --setenv LOGNAME ${BENCH_USER:-sbxtest} --seccomp 10"
 cat > "$extra" <<EOT
 bwrap-equivalent|$equivalent
 sandbox-default|$bin run --
