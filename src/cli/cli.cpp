@@ -96,12 +96,17 @@ launch::NamespaceSet namespaces_unless_shared(const std::vector<std::string> &sh
 
 int run(const RunRequest &req) {
   SANDBOX_STAGE("cli-parsed");
-  // The default profile makes every namespace but those --share names: its first process can
-  // start now and make them while the profile is loaded (launch::start_early). A default.toml
-  // of the user's that shares others costs a second start.
+  // The default profile makes every namespace but those --share names, and maps the caller's
+  // own ids (unless --uid or --gid say otherwise): its first process can start now, make them
+  // and write the maps while the profile is loaded (launch::start_early). A default.toml of the
+  // user's that wants others costs a second start.
   launch::EarlyStart early;
-  if (!req.dry_run && req.profile == "default")
-    early = launch::start_early(namespaces_unless_shared(req.overrides.share));
+  if (!req.dry_run && req.profile == "default") {
+    std::optional<plan::IdMaps> own_ids;
+    if (!req.overrides.uid && !req.overrides.gid)
+      own_ids = plan::single_id_maps(getuid(), getgid(), getuid(), getgid());
+    early = launch::start_early(namespaces_unless_shared(req.overrides.share), std::move(own_ids));
+  }
   auto host = plan::gather_host_facts();
   SANDBOX_STAGE("host-facts");
   auto ctx = load_context(host);

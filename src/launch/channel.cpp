@@ -69,23 +69,26 @@ void Channel::send_failure(const Error &error, int exit_code) noexcept {
   }
 }
 
-void Channel::send_namespaces_made(int err) noexcept {
-  std::array<char, 1 + sizeof(int)> msg{k_namespaces_made};
-  std::memcpy(msg.data() + 1, &err, sizeof err);
+void Channel::send_namespaces_made(int unshare_errno, int maps_errno) noexcept {
+  std::array<char, 1 + 2 * sizeof(int)> msg{k_namespaces_made};
+  std::memcpy(msg.data() + 1, &unshare_errno, sizeof unshare_errno);
+  std::memcpy(msg.data() + 1 + sizeof(int), &maps_errno, sizeof maps_errno);
   (void)send(m_fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL);
 }
 
-int Channel::wait_namespaces_made() noexcept {
-  std::array<char, 1 + sizeof(int)> msg{};
+Channel::NamespacesMade Channel::wait_namespaces_made() noexcept {
+  std::array<char, 1 + 2 * sizeof(int)> msg{};
   ssize_t n = 0;
   do {
     n = recv(m_fd.get(), msg.data(), msg.size(), 0);
   } while (n < 0 && errno == EINTR);
+  NamespacesMade made;
   if (n != static_cast<ssize_t>(msg.size()) || msg[0] != k_namespaces_made)
-    return -1;
-  int err = 0;
-  std::memcpy(&err, msg.data() + 1, sizeof err);
-  return err;
+    return made;
+  made.reported = true;
+  std::memcpy(&made.unshare_errno, msg.data() + 1, sizeof(int));
+  std::memcpy(&made.maps_errno, msg.data() + 1 + sizeof(int), sizeof(int));
+  return made;
 }
 
 bool Channel::wait_maps_ready() noexcept {

@@ -30,11 +30,16 @@ public:
   // died). Allocates nothing: until it returns the launcher, which shares the child's memory,
   // may be allocating (see launcher.cpp).
   bool wait_maps_ready() noexcept;
-  // The early-started child's report that it made its namespaces (launch::start_early): 0 or
-  // the errno of its unshare. Allocates nothing (the launcher may be allocating meanwhile).
-  void send_namespaces_made(int err) noexcept;
-  // The launcher's wait for it: the errno, 0, or -1 when the child is gone or said otherwise.
-  int wait_namespaces_made() noexcept;
+  // The early-started child's report that it made its namespaces (launch::start_early).
+  struct NamespacesMade {
+    bool reported = false; // false: the child is gone, or said something else
+    int unshare_errno = 0;
+    int maps_errno = -1; // 0: the child wrote its own id maps; -1: it did not try
+  };
+  // Allocates nothing (the launcher may be allocating meanwhile).
+  void send_namespaces_made(int unshare_errno, int maps_errno) noexcept;
+  // The launcher's wait for it.
+  NamespacesMade wait_namespaces_made() noexcept;
   // Whether the other end is closed (its process gone), without waiting.
   bool peer_closed() noexcept;
   // Best effort and allocation-light: used on the child's way out.

@@ -5,15 +5,18 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "launch/init.hpp"
 #include "mount/mount.hpp"
 #include "mount/overlay.hpp"
 #include "net/loopback.hpp"
+#include "sys/raw_syscall.hpp"
 #include "sys/syscalls.hpp"
 #include "util/stage_clock.hpp"
 
@@ -42,18 +45,51 @@ int close_inherited_fds(int keep) noexcept {
 // namespaces while the launcher loads the profile (start_early in launcher.hpp), and a failure
 // must not change the errno the launcher is about to read.
 int unshare_keeping_errno(int flags) noexcept {
-#if defined(__x86_64__)
-  long ret = SYS_unshare;
-  asm volatile("syscall" : "+a"(ret) : "D"(static_cast<long>(flags)) : "rcx", "r11", "memory");
+  if constexpr (!sys::k_raw_syscalls)
+    return unshare(flags) != 0 ? failure_errno() : 0; // errno may reach the launcher here
+  const long ret = sys::raw_syscall(SYS_unshare, flags);
   return ret < 0 ? static_cast<int>(-ret) : 0;
-#elif defined(__aarch64__)
-  register long x8 asm("x8") = SYS_unshare;
-  register long x0 asm("x0") = flags;
-  asm volatile("svc 0" : "+r"(x0) : "r"(x8) : "memory");
-  return x0 < 0 ? static_cast<int>(-x0) : 0;
-#else
-  return unshare(flags) != 0 ? failure_errno() : 0; // errno may reach the launcher here
-#endif
+}
+
+// Writes `size` bytes of `text` to `name` in the directory `dir`: 0 or an errno, which it
+// leaves alone (as above).
+int write_file_keeping_errno(long dir, const char *name, const char *text,
+                             std::size_t size) noexcept {
+  const long fd =
+      sys::raw_syscall(SYS_openat, dir, reinterpret_cast<long>(name), O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return static_cast<int>(-fd);
+  const long written =
+      sys::raw_syscall(SYS_write, fd, reinterpret_cast<long>(text), static_cast<long>(size));
+  (void)sys::raw_syscall(SYS_close, fd);
+  if (written < 0)
+    return static_cast<int>(-written);
+  return static_cast<std::size_t>(written) == size ? 0 : EIO;
+}
+
+// The id maps of the child's user namespace, written by the child while the launcher loads the
+// profile: a process may map its own uid and gid (one id each, setgroups denied first) in a user
+// namespace where it holds CAP_SYS_ADMIN (user_namespaces(7); `unshare -r` does the same), and
+// the launcher then has nothing to write. As the launcher does (ns/idmap.cpp), the files are
+// reached through a /proc checked to be procfs. 0 or an errno.
+int write_own_id_maps(const ChildStart &start) noexcept {
+  const long dir = sys::raw_syscall(SYS_openat, AT_FDCWD, reinterpret_cast<long>("/proc/self"),
+                                    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0)
+    return static_cast<int>(-dir);
+  struct statfs fs {};
+  const long statted = sys::raw_syscall(SYS_fstatfs, dir, reinterpret_cast<long>(&fs));
+  int err = statted < 0 ? static_cast<int>(-statted) : fs.f_type != PROC_SUPER_MAGIC ? EXDEV : 0;
+  if (err == 0)
+    err = write_file_keeping_errno(dir, "setgroups", "deny", 4);
+  if (err == 0)
+    err =
+        write_file_keeping_errno(dir, "gid_map", start.own_gid_map.data(), start.own_gid_map_size);
+  if (err == 0)
+    err =
+        write_file_keeping_errno(dir, "uid_map", start.own_uid_map.data(), start.own_uid_map_size);
+  (void)sys::raw_syscall(SYS_close, dir);
+  return err;
 }
 
 void build_root(const plan::SandboxPlan &plan) {
@@ -100,10 +136,12 @@ void child_main(const ChildStart &start, Channel &channel) noexcept {
   // not, and so can create the other namespaces itself while the launcher builds the plan.
   const int unshare_error =
       start.unshare_flags != 0 ? unshare_keeping_errno(start.unshare_flags) : 0;
+  const int maps_error =
+      start.write_own_id_maps && unshare_error == 0 ? write_own_id_maps(start) : -1;
   // The launcher waits for this before it uses the namespaces (the fuse-overlayfs driver joins
   // the mount namespace) and reports a failure itself.
   if (start.unshare_flags != 0)
-    channel.send_namespaces_made(unshare_error);
+    channel.send_namespaces_made(unshare_error, maps_error);
   SANDBOX_STAGE("child-unshared");
   // The launcher died or failed (it reports, or is gone). A launcher that died after sending
   // "maps ready" but before the prctl above took effect left the message queued: its closed

@@ -5,7 +5,9 @@
 // every exception is caught in child_main and reported over the channel, and the child
 // leaves only through _exit (never exit(): that would flush the parent's stdio buffers twice).
 
+#include <array>
 #include <csignal>
+#include <cstddef>
 
 #include "launch/channel.hpp"
 #include "plan/plan.hpp"
@@ -25,6 +27,13 @@ struct ChildStart {
   int unshare_flags = 0;
   // Whether the child dies with the launcher until the plan says otherwise.
   bool die_with_parent = true;
+  // A child started early may write its user namespace's id maps itself, right after its
+  // namespaces: single lines that map the launcher's own uid and gid ("1000 1000 1\n").
+  bool write_own_id_maps = false;
+  std::array<char, 48> own_uid_map{};
+  std::array<char, 48> own_gid_map{};
+  std::size_t own_uid_map_size = 0;
+  std::size_t own_gid_map_size = 0;
 };
 
 // Stages, in order: the namespaces of `unshare_flags`, wait for the id maps, propagation, root,

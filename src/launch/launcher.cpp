@@ -19,6 +19,7 @@
 #include "ns/idmap.hpp"
 #include "seccomp/filter.hpp"
 #include "seccomp/prebuilt.hpp"
+#include "sys/raw_syscall.hpp"
 #include "sys/syscalls.hpp"
 #include "util/stage_clock.hpp"
 
@@ -189,7 +190,24 @@ private:
 class FirstProcess {
 public:
   // `clone_flags`: the CLONE_NEW* flags of the clone itself (the user namespace is always new).
-  FirstProcess(int clone_flags, const ChildStart &start) : m_start(start) {
+  // `own_maps` (single maps only, for a child started early): the id maps the child writes
+  // itself once it has made its namespaces.
+  FirstProcess(int clone_flags, const ChildStart &start,
+               std::optional<plan::IdMaps> own_maps = std::nullopt)
+      : m_start(start) {
+    if (own_maps && own_maps->method == plan::MapMethod::single && sys::k_raw_syscalls) {
+      const std::string uid_map = ns::id_map_text(own_maps->uid);
+      const std::string gid_map = ns::id_map_text(own_maps->gid);
+      if (uid_map.size() <= m_start.own_uid_map.size() &&
+          gid_map.size() <= m_start.own_gid_map.size()) {
+        uid_map.copy(m_start.own_uid_map.data(), uid_map.size());
+        gid_map.copy(m_start.own_gid_map.data(), gid_map.size());
+        m_start.own_uid_map_size = uid_map.size();
+        m_start.own_gid_map_size = gid_map.size();
+        m_start.write_own_id_maps = true;
+        m_own_maps = std::move(own_maps);
+      }
+    }
     // A child started early (start_early) leaves them unblocked while the profile loads: a
     // ^C then ends the launcher, and the child with it (its death signal).
     if (start.unshare_flags == 0)
@@ -216,10 +234,15 @@ public:
   // launcher starts the next one, and helpers, on all its CPUs.
   ~FirstProcess() { give_back_cpus(); }
 
-  // Whether the process is in (or is creating) exactly the namespaces `plan` wants.
+  // Whether the process is in (or is creating) exactly the namespaces `plan` wants, with the
+  // id maps it wants when the process writes its own.
   [[nodiscard]] bool serves(const plan::SandboxPlan &plan) const {
-    return m_namespaces == namespace_flags(namespaces_of(plan));
+    return m_namespaces == namespace_flags(namespaces_of(plan)) &&
+           (!m_own_maps || (plan.ids.method == plan::MapMethod::single &&
+                            plan.ids.uid == m_own_maps->uid && plan.ids.gid == m_own_maps->gid));
   }
+  // Whether the child wrote its id maps itself (known after hand_over).
+  [[nodiscard]] bool maps_written() const { return m_maps_written; }
   // Blocks the signals forwarded to the command and opens the descriptor supervise() takes
   // them from. Before the clone, or, for a child started early, before it gets the plan: pid 1
   // blocks them itself from its start, and nothing is forwarded before "maps ready".
@@ -233,21 +256,26 @@ public:
       sys::throw_errno("signalfd");
   }
   // What the child reads once it has "maps ready" (ChildStart); for a child started early,
-  // once it has made its namespaces.
-  void hand_over(const plan::SandboxPlan &plan, const seccomp::Filter *filter) {
+  // once it has made its namespaces. False when the child could not write the id maps it was
+  // to write itself: it must be replaced (the launcher then writes them, and reports why not).
+  [[nodiscard]] bool hand_over(const plan::SandboxPlan &plan, const seccomp::Filter *filter) {
     watch_signals();
     if (m_start.unshare_flags != 0) {
-      const int err = m_channel.wait_namespaces_made();
-      if (err < 0)
+      const Channel::NamespacesMade made = m_channel.wait_namespaces_made();
+      if (!made.reported)
         throw Error::message("the sandbox's first process ended before making its namespaces");
-      if (err > 0) {
-        errno = err;
+      if (made.unshare_errno != 0) {
+        errno = made.unshare_errno;
         sys::throw_errno("unshare", "the sandbox's namespaces");
       }
+      if (m_start.write_own_id_maps && made.maps_errno != 0)
+        return false;
+      m_maps_written = m_start.write_own_id_maps;
     }
     m_start.plan = &plan;
     m_start.filter = filter;
     give_back_cpus(); // before the launcher starts anything (the fuse-overlayfs daemon)
+    return true;
   }
   [[nodiscard]] pid_t pid() const { return m_pid; }
   [[nodiscard]] int pidfd() const { return m_pidfd.get(); }
@@ -285,6 +313,8 @@ private:
   CloneStack m_stack{"the sandbox's first process"};
   ChildStart m_start;
   int m_namespaces = 0;
+  std::optional<plan::IdMaps> m_own_maps;
+  bool m_maps_written = false;
   cpu_set_t m_affinity{};
   bool m_moved = false;
   pid_t m_pid = -1;
@@ -296,9 +326,10 @@ void FirstProcessDeleter::operator()(FirstProcess *first) const noexcept {
   delete first; // NOLINT(cppcoreguidelines-owning-memory): the unique_ptr's deleter
 }
 
-EarlyStart start_early(const NamespaceSet &guess) {
+EarlyStart start_early(const NamespaceSet &guess, std::optional<plan::IdMaps> id_maps) {
 #if defined(SANDBOX_FORK_CHILDREN)
   (void)guess;
+  (void)id_maps;
   return {};
 #else
   ChildStart start;
@@ -307,7 +338,7 @@ EarlyStart start_early(const NamespaceSet &guess) {
   const int clone_flags = guess.pid ? CLONE_NEWPID : 0;
   start.unshare_flags = namespace_flags(guess) & ~CLONE_NEWPID;
   start.die_with_parent = true;
-  return EarlyStart(new FirstProcess(clone_flags, start));
+  return EarlyStart(new FirstProcess(clone_flags, start, std::move(id_maps)));
 #endif
 }
 
@@ -324,10 +355,10 @@ int run_sandbox(const plan::SandboxPlan &plan,
   // After `filter`, so destroyed before it: the child, which reads the filter, is reaped first.
   EarlyStart first = std::move(early);
   if (first && !first->serves(plan))
-    first.reset(); // it made other namespaces than the plan wants: killed and reaped
-  if (first) {
-    first->hand_over(plan, filter ? &*filter : nullptr);
-  } else {
+    first.reset(); // other namespaces or id maps than the plan wants: killed and reaped
+  if (first && !first->hand_over(plan, filter ? &*filter : nullptr))
+    first.reset(); // it could not write its id maps: a new child gets them from the launcher
+  if (!first) {
     ChildStart start;
     start.plan = &plan;
     start.filter = filter ? &*filter : nullptr;
@@ -336,7 +367,8 @@ int run_sandbox(const plan::SandboxPlan &plan,
   }
 
   try {
-    ns::write_id_maps(first->pid(), plan.ids);
+    if (!first->maps_written())
+      ns::write_id_maps(first->pid(), plan.ids);
     if (after_id_maps)
       after_id_maps(first->pid());
     first->channel().send_maps_ready();

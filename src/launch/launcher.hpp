@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "plan/plan.hpp"
 
@@ -32,8 +33,10 @@ using EarlyStart = std::unique_ptr<FirstProcess, FirstProcessDeleter>;
 // would otherwise wait ~0.6 ms for them in its clone (a network and a cgroup namespace cost the
 // most). It then waits for the plan and goes on as usual. Returns none where this cannot be
 // done (the sanitizer build forks its children, which could not read a plan made later).
-// Signals forwarded to the command are blocked from here on.
-EarlyStart start_early(const NamespaceSet &guess);
+// The signals forwarded to the command stay unblocked until run_sandbox. With `id_maps` (single
+// maps), the process also writes its id maps itself, and the plan must want those maps too.
+EarlyStart start_early(const NamespaceSet &guess,
+                       std::optional<plan::IdMaps> id_maps = std::nullopt);
 
 // Runs the sandbox the plan describes and returns sandbox's exit code: the command's status
 // (128+N for signal N), or 125/126/127 when setup or exec failed; a failure is also printed

@@ -96,12 +96,8 @@ IdMaps plan_id_maps(const profile::Profile &p, const HostFacts &host,
                            : " (newuidmap/newgidmap not installed)")
              : ""));
   }
-  if (method == profile::IdMapMethod::single) {
-    ids.method = MapMethod::single;
-    ids.uid = {{ids.uid_inside, host.uid, 1}};
-    ids.gid = {{ids.gid_inside, host.gid, 1}};
-    return ids;
-  }
+  if (method == profile::IdMapMethod::single)
+    return single_id_maps(ids.uid_inside, ids.gid_inside, host.uid, host.gid);
   const std::string where = p.user.map_origin.str();
   if (!have_tools)
     throw Error::message("user.map = \"subids\" needs newuidmap and newgidmap, which are not "
@@ -363,6 +359,17 @@ std::vector<std::string> plan_environment(const profile::EnvSettings &env, const
 }
 
 } // namespace
+
+IdMaps single_id_maps(std::uint32_t uid_inside, std::uint32_t gid_inside, std::uint32_t uid,
+                      std::uint32_t gid) {
+  IdMaps ids;
+  ids.method = MapMethod::single;
+  ids.uid_inside = uid_inside;
+  ids.gid_inside = gid_inside;
+  ids.uid = {{uid_inside, uid, 1}};
+  ids.gid = {{gid_inside, gid, 1}};
+  return ids;
+}
 
 std::vector<IdRange> subid_map(std::uint32_t inside, std::uint32_t outside, SubidRange range) {
   // 65536 ids in all: the caller's own id where the profile wants it, the rest from the range.

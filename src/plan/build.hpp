@@ -17,6 +17,11 @@ namespace sandbox::plan {
 SandboxPlan build_plan(const profile::Profile &profile, const HostFacts &host,
                        std::vector<std::string> argv, const seccomp::PolicyContext &policies);
 
+// The id maps of user.map = "single": `uid_inside` and `gid_inside` are the caller's `uid` and
+// `gid`, setgroups denied.
+IdMaps single_id_maps(std::uint32_t uid_inside, std::uint32_t gid_inside, std::uint32_t uid,
+                      std::uint32_t gid);
+
 // The id maps for a subid mapping: `inside` maps to the caller's own id and the other ids of
 // 0..65535 to the subordinate range (podman's keep-id layout).
 std::vector<IdRange> subid_map(std::uint32_t inside, std::uint32_t outside, SubidRange range);

@@ -49,6 +49,22 @@ TEST_F(Identity, DefaultMapIsSingleSelfMapping) {
   EXPECT_NE(f["ns.user"], Facts(run_as_user({probe_bin(), "facts"}).out)["ns.user"]);
 }
 
+// Without a profile the first process writes its own single self-mapping while the default
+// profile loads (launch::start_early); a user's default.toml that wants other ids must get a new
+// first process with those.
+TEST_F(Identity, UserDefaultProfileWithOtherIdsIsObeyed) {
+  TempDir config(user().name);
+  config.write_file("sandbox/profiles/default.toml", "[profile]\nextends = \"default\"\n"
+                                                     "[user]\nuid = 0\ngid = 0\n");
+  RunOptions with_config;
+  with_config.env = {"XDG_CONFIG_HOME=" + config.path()};
+  Facts f = facts({}, with_config);
+  EXPECT_EQ(f["uid"], "0");
+  EXPECT_EQ(f["gid"], "0");
+  EXPECT_EQ(f["uid_map"], "0 " + std::to_string(user().uid) + " 1");
+  EXPECT_EQ(f["gid_map"], "0 " + std::to_string(user().gid) + " 1");
+}
+
 TEST_F(Identity, UidZeroInsideIsMappedToSelf) {
   Facts f = facts({"--uid", "0", "--gid", "0"});
   EXPECT_EQ(f["uid"], "0");
