@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
-// The child side of the launch. Single-threaded rule: the launcher has exactly one thread
-// until clone3, so the child (a copy of it, without CLONE_VM) may allocate and throw freely;
-// every exception is caught in child_main and reported over the channel, and the child
-// leaves only through _exit (never exit(): that would flush the parent's stdio buffers twice).
+// The child side of the launch. The child shares the launcher's memory (CLONE_VM; see
+// launcher.cpp): it allocates and throws only once it has "maps ready", every exception is
+// caught in child_main and reported over the channel, and the child leaves only through _exit
+// (never exit(): that would flush the launcher's stdio buffers).
 
 #include <array>
 #include <csignal>

@@ -284,6 +284,12 @@ public:
   void reaped() { m_reaper->reaped(); }
 
 private:
+  void give_back_cpus() noexcept {
+    // Best effort: the sandbox has all of them whatever happens here, from its clone.
+    if (m_moved)
+      (void)sched_setaffinity(0, sizeof m_affinity, &m_affinity);
+    m_moved = false;
+  }
   // A new process waits on its parent's CPU until the parent sleeps or its time slice ends
   // (~3 ms), even with another CPU idle. The launcher moves itself to another CPU instead, and
   // the child makes its namespaces at once, where it was cloned, alongside the launcher. Moving
@@ -291,12 +297,6 @@ private:
   // CPU, while the launcher had ~90 us to spare (bench/stages.sh); moving the launcher is 0.4-2 %
   // faster (run-by-run A/B, 3 x 400 pairs), and the child keeps the launcher's CPUs from its
   // clone. Best effort; hand_over() gives the launcher back its CPUs.
-  void give_back_cpus() noexcept {
-    // Best effort: the sandbox has all of them whatever happens here, from its clone.
-    if (m_moved)
-      (void)sched_setaffinity(0, sizeof m_affinity, &m_affinity);
-    m_moved = false;
-  }
   void run_elsewhere() noexcept {
     const int here = sched_getcpu();
     if (here < 0 || sched_getaffinity(0, sizeof m_affinity, &m_affinity) != 0 ||
