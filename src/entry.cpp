@@ -27,6 +27,8 @@
 
 #include <cstdint>
 
+#include "sys/raw_syscall.hpp"
+
 extern "C" {
 // The program's own ELF header, which the linker places at its load address (the linker's
 // name for it).
@@ -37,17 +39,7 @@ extern const Elf64_Ehdr
 
 namespace {
 
-__attribute__((no_stack_protector)) long raw_syscall(long number, long a1, long a2, long a3,
-                                                     long a4 = 0, long a5 = 0, long a6 = 0) {
-  register long r10 asm("r10") = a4;
-  register long r8 asm("r8") = a5;
-  register long r9 asm("r9") = a6;
-  asm volatile("syscall"
-               : "+a"(number)
-               : "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
-               : "rcx", "r11", "memory");
-  return number;
-}
+using sandbox::sys::raw_syscall;
 
 constexpr std::uintptr_t k_page = 4096;
 
