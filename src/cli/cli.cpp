@@ -13,6 +13,7 @@
 #include "plan/build.hpp"
 #include "plan/host_facts.hpp"
 #include "profile/load.hpp"
+#include "profile/snapshot/snapshot.hpp"
 #include "seccomp/commands.hpp"
 #include "seccomp/filter.hpp"
 #include "util/embedded.hpp"
@@ -70,6 +71,7 @@ profile::LoadContext load_context(const plan::HostFacts &host) {
     ctx.variables.emplace("XDG_RUNTIME_DIR", *runtime);
   ctx.getenv = caller_env;
   ctx.read_file = read_file;
+  ctx.builtin_snapshot = profile::builtin_profile_snapshot;
   return ctx;
 }
 

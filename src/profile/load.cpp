@@ -282,6 +282,9 @@ Profile load_profile(std::string_view name_or_path, const LoadContext &ctx) {
   ChainLoader loader(ctx, expander, diags);
   auto file = loader.find(name_or_path, nullptr, Origin{});
   diags.throw_if_any();
+  if (ctx.builtin_snapshot && is_builtin_label(file->label))
+    if (auto snapshot = ctx.builtin_snapshot(name_or_path, ctx))
+      return std::move(*snapshot);
   return load_located(*file, ctx);
 }
 

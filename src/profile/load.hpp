@@ -28,6 +28,10 @@ struct LoadContext {
   std::function<std::optional<std::string>(std::string_view)> getenv;
   // Reads a whole file; nullopt when it does not exist. Other read errors throw sandbox::Error.
   std::function<std::optional<std::string>(const std::filesystem::path &)> read_file;
+  // A built-in profile as loading its text with this context would give it, built without
+  // parsing (profile/snapshot/snapshot.hpp); nullopt, or no function: the text is parsed.
+  std::function<std::optional<Profile>(std::string_view name, const LoadContext &)>
+      builtin_snapshot;
 };
 
 // The text of the profile that applies when none is named: built into the binary so that
