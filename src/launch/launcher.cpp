@@ -226,13 +226,10 @@ public:
     m_pidfd.reset(pidfd);
     m_reaper.emplace(pidfd);
     if (start.unshare_flags != 0)
-      run_elsewhere();
+      move_child_elsewhere();
   }
   FirstProcess(const FirstProcess &) = delete;
   FirstProcess &operator=(const FirstProcess &) = delete;
-  // Also when the child is given up (a plan that wants other namespaces, an exception): the
-  // launcher starts the next one, and helpers, on all its CPUs.
-  ~FirstProcess() { give_back_cpus(); }
 
   // Whether the process is in (or is creating) exactly the namespaces `plan` wants, with the
   // id maps it wants when the process writes its own.
@@ -274,7 +271,7 @@ public:
     }
     m_start.plan = &plan;
     m_start.filter = filter;
-    give_back_cpus(); // before the launcher starts anything (the fuse-overlayfs daemon)
+    give_back_cpus();
     return true;
   }
   [[nodiscard]] pid_t pid() const { return m_pid; }
@@ -284,27 +281,28 @@ public:
   void reaped() { m_reaper->reaped(); }
 
 private:
-  void give_back_cpus() noexcept {
-    // Best effort: the sandbox has all of them whatever happens here, from its clone.
-    if (m_moved)
-      (void)sched_setaffinity(0, sizeof m_affinity, &m_affinity);
+  // The sandbox runs on the CPUs the launcher was given, whatever move_child_elsewhere did.
+  void give_back_cpus() {
+    if (m_moved && sched_setaffinity(m_pid, sizeof m_affinity, &m_affinity) != 0 && errno != ESRCH)
+      sys::throw_errno("sched_setaffinity", "the sandbox's first process");
     m_moved = false;
   }
   // A new process waits on its parent's CPU until the parent sleeps or its time slice ends
-  // (~3 ms), even with another CPU idle. The launcher moves itself to another CPU instead, and
-  // the child makes its namespaces at once, where it was cloned, alongside the launcher. Moving
-  // the child there (which the launcher did before) cost the child ~150 us of waking the other
-  // CPU, while the launcher had ~90 us to spare (bench/stages.sh); moving the launcher is 0.4-2 %
-  // faster (run-by-run A/B, 3 x 400 pairs), and the child keeps the launcher's CPUs from its
-  // clone. Best effort; hand_over() gives the launcher back its CPUs.
-  void run_elsewhere() noexcept {
+  // (~3 ms), even with another CPU idle: moved to another CPU, the child makes its namespaces
+  // alongside the launcher. Which of the two moves is a matter of which has time to spare, since
+  // the one that moves waits ~150-400 us for the other CPU to wake. Moving the launcher was
+  // 0.4-2 % faster while it parsed the default profile; with the profile built at compile time
+  // (profile/snapshot) the launcher has less to do, and moving the child is 2.2 % and 2.6 %
+  // faster (run-by-run A/B, 400 pairs in each order). Best effort; hand_over() gives the child
+  // back the launcher's CPUs.
+  void move_child_elsewhere() noexcept {
     const int here = sched_getcpu();
     if (here < 0 || sched_getaffinity(0, sizeof m_affinity, &m_affinity) != 0 ||
         CPU_COUNT(&m_affinity) < 2 || !CPU_ISSET(here, &m_affinity))
       return;
     cpu_set_t elsewhere = m_affinity;
     CPU_CLR(here, &elsewhere);
-    m_moved = sched_setaffinity(0, sizeof elsewhere, &elsewhere) == 0;
+    m_moved = sched_setaffinity(m_pid, sizeof elsewhere, &elsewhere) == 0;
   }
 
   std::optional<ForwardedSignalsBlocked> m_blocked;

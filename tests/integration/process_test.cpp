@@ -272,9 +272,9 @@ TEST_F(Process_, UserDefaultProfileThatSharesNamespacesIsObeyed) {
   EXPECT_NE(flag["ns.ipc"], host["ns.ipc"]);
 }
 
-// The launcher moves itself to another CPU while the first process makes its namespaces (so
-// that both run at once); the sandbox must still run on all the CPUs the launcher had, also
-// when that first process is replaced (a user's default.toml that shares a namespace).
+// The launcher moves the first process to another CPU while it makes its namespaces (so that
+// both run at once); the sandbox must still run on all the CPUs the launcher had, also when
+// that first process is replaced (a user's default.toml that shares a namespace).
 TEST_F(Process_, SandboxRunsOnTheLaunchersCpus) {
   cpu_set_t mine;
   ASSERT_EQ(sched_getaffinity(0, sizeof mine, &mine), 0);
