@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # Start-up + teardown of `sandbox run -- true` next to bwrap, unshare and the kernel floor, in
-# one run, with the shared anchor scripts (../shared/bench). Run as root: the scripts set up
-# the anchors and measure as an unprivileged user.
+# one run, with the shared anchor scripts (../shared/bench), then the same run by run
+# (bench/interleaved.c). Run as root: the scripts set up the anchors and measure as an
+# unprivileged user.
 #   bench/startup.sh [BUILD_DIR]       (default build/release; QUICK=1 for a smoke run)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,3 +56,17 @@ EOT
 cd "$scratch"
 EXTRA_LAUNCHERS=$extra bash "$shared/bench-startup.sh" bare unshare-Umpf bwrap-host \
   bwrap-equivalent sandbox-default sandbox-noseccomp
+
+# The same targets run by run (bench/interleaved.c): the rows above are measured minutes apart.
+# Back to back (no pause), each round runs the floor and each command once; ratios per round.
+interleaved=/usr/local/libexec/sandbox-bench/interleaved
+cc -O2 -Wall -o "$interleaved" "$top/bench/interleaved.c"
+bwrap_host="bwrap --ro-bind / / --dev /dev --proc /proc --unshare-all --die-with-parent /bin/true"
+echo
+echo "## Interleaved, run by run (${INTERLEAVED_ROUNDS:-300} rounds; ratios are medians per round)"
+echo
+echo '```'
+runuser -u "${BENCH_USER:-sbxtest}" -- "$interleaved" "${INTERLEAVED_ROUNDS:-300}" 0 /bin/true -- \
+  "bwrap-host=$bwrap_host" "sandbox-default=$bin run -- /bin/true" \
+  "unshare-Umpf=unshare -Urmpf --mount-proc /bin/true" "bare=/bin/true"
+echo '```'
