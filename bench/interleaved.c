@@ -13,9 +13,9 @@
 //
 // "nsfloor" is measured in this process, as ../shared/bench/src/nsfloor.c measures its "all"
 // row: clone with all seven namespaces, write setgroups/uid_map/gid_map, exec PROGRAM, wait;
-// timed from clone to waitpid. Each NAME=COMMAND (split on spaces) is timed from posix_spawn to
-// waitpid, like hyperfine -N. Prints each one's median and the median of its per-round ratio to
-// nsfloor and to the first command. Exit status 1 if anything fails.
+// timed from clone to waitpid. Each NAME=COMMAND (split on spaces, no quoting) is timed from
+// posix_spawnp to waitpid, like hyperfine -N. Prints each one's median and the median of its
+// per-round ratio to nsfloor and to the first command. Exit status 1 if anything fails.
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
@@ -90,8 +90,8 @@ static double run_floor(const char *program, char *stack, size_t stack_size) {
   struct floor_arg a = {sync[0], program};
   const double t0 = now_ms();
   const pid_t pid = clone(floor_child, stack + stack_size,
-                          CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
-                              CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_NEWNET | SIGCHLD,
+                          CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+                              CLONE_NEWCGROUP | CLONE_NEWNET | SIGCHLD,
                           &a);
   if (pid < 0)
     return -1;
@@ -137,18 +137,27 @@ int main(int argc, char **argv) {
   const char *program = argv[3];
   struct command commands[k_max_commands];
   int n = 0;
-  for (int i = 5; i < argc && n < k_max_commands; ++i, ++n) {
+  if (rounds < 1 || argc - 5 > k_max_commands) {
+    fprintf(stderr, "interleaved: ROUNDS must be at least 1, and at most %d commands\n",
+            k_max_commands);
+    return 2;
+  }
+  for (int i = 5; i < argc; ++i, ++n) {
     char *eq = strchr(argv[i], '=');
-    if (eq == NULL || rounds < 1) {
+    if (eq == NULL) {
       fprintf(stderr, "interleaved: expected NAME=COMMAND, got %s\n", argv[i]);
       return 2;
     }
     *eq = '\0';
     commands[n].name = argv[i];
     int k = 0;
-    for (char *word = strtok(eq + 1, " "); word != NULL && k < k_max_args - 1;
-         word = strtok(NULL, " "))
+    for (char *word = strtok(eq + 1, " "); word != NULL; word = strtok(NULL, " ")) {
+      if (k == k_max_args - 1) {
+        fprintf(stderr, "interleaved: %s: more than %d words\n", argv[i], k_max_args - 1);
+        return 2;
+      }
       commands[n].argv[k++] = word;
+    }
     commands[n].argv[k] = NULL;
     commands[n].ms = calloc(rounds, sizeof(double));
   }
@@ -159,24 +168,24 @@ int main(int argc, char **argv) {
   posix_spawn_file_actions_init(&quiet);
   posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
 
+  // Slot 0 is the floor, slot c + 1 command c. The order rotates from round to round, so that
+  // each one follows each of the others as often: what a run leaves to the kernel's workers
+  // (a network namespace is torn down asynchronously) slows whatever comes next.
   for (int r = -k_warmup; r < rounds; ++r) {
-    nanosleep(&gap, NULL);
-    const double f = run_floor(program, stack, stack_size);
-    if (f < 0) {
-      fprintf(stderr, "interleaved: nsfloor failed\n");
-      return 1;
-    }
-    if (r >= 0)
-      floor_ms[r] = f;
-    for (int c = 0; c < n; ++c) {
+    for (int i = 0; i <= n; ++i) {
+      const int slot = (i + (r + k_warmup)) % (n + 1);
       nanosleep(&gap, NULL);
-      const double t = run_command(&commands[c], &quiet);
+      const double t = slot == 0 ? run_floor(program, stack, stack_size)
+                                 : run_command(&commands[slot - 1], &quiet);
       if (t < 0) {
-        fprintf(stderr, "interleaved: %s failed\n", commands[c].name);
+        fprintf(stderr, "interleaved: %s failed\n",
+                slot == 0 ? "nsfloor" : commands[slot - 1].name);
         return 1;
       }
-      if (r >= 0)
-        commands[c].ms[r] = t;
+      if (r >= 0 && slot == 0)
+        floor_ms[r] = t;
+      else if (r >= 0)
+        commands[slot - 1].ms[r] = t;
     }
   }
 
