@@ -271,7 +271,9 @@ public:
     }
     m_start.plan = &plan;
     m_start.filter = filter;
-    give_back_cpus();
+    // The sandbox runs on the CPUs the launcher was given, whatever move_child_elsewhere did.
+    if (m_moved && sched_setaffinity(m_pid, sizeof m_affinity, &m_affinity) != 0 && errno != ESRCH)
+      sys::throw_errno("sched_setaffinity", "the sandbox's first process");
     return true;
   }
   [[nodiscard]] pid_t pid() const { return m_pid; }
@@ -281,12 +283,6 @@ public:
   void reaped() { m_reaper->reaped(); }
 
 private:
-  // The sandbox runs on the CPUs the launcher was given, whatever move_child_elsewhere did.
-  void give_back_cpus() {
-    if (m_moved && sched_setaffinity(m_pid, sizeof m_affinity, &m_affinity) != 0 && errno != ESRCH)
-      sys::throw_errno("sched_setaffinity", "the sandbox's first process");
-    m_moved = false;
-  }
   // A new process waits on its parent's CPU until the parent sleeps or its time slice ends
   // (~3 ms), even with another CPU idle: moved to another CPU, the child makes its namespaces
   // alongside the launcher. Which of the two moves is a matter of which has time to spare, since

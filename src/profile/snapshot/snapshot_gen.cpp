@@ -94,12 +94,10 @@ public:
     field(lhs + ".first", v.first);
     field(lhs + ".second", v.second);
   }
-  void field(const std::string &lhs, const Origin &v) {
-    field(lhs + ".file", v.file);
-    field(lhs + ".line", v.line);
-    field(lhs + ".column", v.column);
-  }
-  void field(const std::string &lhs, const seccomp::SourcePos &v) {
+  // Origin and seccomp::SourcePos, the same three fields.
+  template <class Position>
+  requires std::is_same_v<Position, Origin> || std::is_same_v<Position, seccomp::SourcePos>
+  void field(const std::string &lhs, const Position &v) {
     field(lhs + ".file", v.file);
     field(lhs + ".line", v.line);
     field(lhs + ".column", v.column);
