@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstring>
+#include <unistd.h>
 
 #include "sys/syscalls.hpp"
 
@@ -15,6 +16,7 @@ namespace {
 constexpr char k_maps_ready = 'M';
 constexpr char k_failure = 'F';
 constexpr char k_namespaces_made = 'N';
+constexpr char k_loopback_up = 'L';
 constexpr size_t k_max_message = 8192;
 
 void put_int(std::string &out, int v) {
@@ -69,35 +71,93 @@ void Channel::send_failure(const Error &error, int exit_code) noexcept {
   }
 }
 
-void Channel::send_namespaces_made(int unshare_errno, int maps_errno) noexcept {
-  std::array<char, 1 + 2 * sizeof(int)> msg{k_namespaces_made};
-  std::memcpy(msg.data() + 1, &unshare_errno, sizeof unshare_errno);
-  std::memcpy(msg.data() + 1 + sizeof(int), &maps_errno, sizeof maps_errno);
-  (void)send(m_fd.get(), msg.data(), msg.size(), MSG_NOSIGNAL);
+// 'N', the two errnos, plan_taken, loopback_socket_sent.
+constexpr std::size_t k_namespaces_made_size = 1 + 2 * sizeof(int) + 2;
+
+// Room for one SCM_RIGHTS descriptor.
+union FdControl {
+  cmsghdr header;
+  std::array<char, CMSG_SPACE(sizeof(int))> space;
+};
+
+bool Channel::send_namespaces_made(const NamespacesMade &made) noexcept {
+  std::array<char, k_namespaces_made_size> msg{k_namespaces_made};
+  std::memcpy(msg.data() + 1, &made.unshare_errno, sizeof(int));
+  std::memcpy(msg.data() + 1 + sizeof(int), &made.maps_errno, sizeof(int));
+  msg[1 + 2 * sizeof(int)] = made.plan_taken ? 1 : 0;
+  msg.back() = made.loopback_socket >= 0 ? 1 : 0;
+  iovec iov{msg.data(), msg.size()};
+  msghdr header{};
+  header.msg_iov = &iov;
+  header.msg_iovlen = 1;
+  FdControl control{};
+  if (made.loopback_socket >= 0) {
+    header.msg_control = control.space.data();
+    header.msg_controllen = control.space.size();
+    cmsghdr *fd_message = CMSG_FIRSTHDR(&header);
+    fd_message->cmsg_level = SOL_SOCKET;
+    fd_message->cmsg_type = SCM_RIGHTS;
+    fd_message->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(fd_message), &made.loopback_socket, sizeof(int));
+  }
+  return sendmsg(m_fd.get(), &header, MSG_NOSIGNAL) == static_cast<ssize_t>(msg.size());
 }
 
 Channel::NamespacesMade Channel::wait_namespaces_made() noexcept {
-  std::array<char, 1 + 2 * sizeof(int)> msg{};
+  std::array<char, k_namespaces_made_size> msg{};
+  iovec iov{msg.data(), msg.size()};
+  msghdr header{};
+  header.msg_iov = &iov;
+  header.msg_iovlen = 1;
+  FdControl control{};
+  header.msg_control = control.space.data();
+  header.msg_controllen = control.space.size();
   ssize_t n = 0;
   do {
-    n = recv(m_fd.get(), msg.data(), msg.size(), 0);
+    n = recvmsg(m_fd.get(), &header, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   NamespacesMade made;
-  if (n != static_cast<ssize_t>(msg.size()) || msg[0] != k_namespaces_made)
+  if (n > 0)
+    for (cmsghdr *c = CMSG_FIRSTHDR(&header); c != nullptr; c = CMSG_NXTHDR(&header, c))
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+          c->cmsg_len == CMSG_LEN(sizeof(int)))
+        std::memcpy(&made.loopback_socket, CMSG_DATA(c), sizeof(int));
+  if (n != static_cast<ssize_t>(msg.size()) || msg[0] != k_namespaces_made) {
+    if (made.loopback_socket >= 0)
+      ::close(made.loopback_socket);
+    made.loopback_socket = -1;
     return made;
+  }
   made.reported = true;
   std::memcpy(&made.unshare_errno, msg.data() + 1, sizeof(int));
   std::memcpy(&made.maps_errno, msg.data() + 1 + sizeof(int), sizeof(int));
+  made.plan_taken = msg[1 + 2 * sizeof(int)] != 0;
+  made.loopback_socket_sent = msg.back() != 0;
   return made;
 }
 
-bool Channel::wait_maps_ready() noexcept {
-  char kind = 0;
+namespace {
+// Waits for a one-byte message of `kind`: false on EOF, an error or another message.
+bool wait_for(int fd, char kind) noexcept {
+  char received = 0;
   ssize_t n = 0;
   do {
-    n = recv(m_fd.get(), &kind, 1, 0);
+    n = recv(fd, &received, 1, 0);
   } while (n < 0 && errno == EINTR);
-  return n == 1 && kind == k_maps_ready;
+  return n == 1 && received == kind;
+}
+} // namespace
+
+bool Channel::wait_maps_ready() noexcept {
+  return wait_for(m_fd.get(), k_maps_ready);
+}
+
+bool Channel::send_loopback_up() noexcept {
+  return send(m_fd.get(), &k_loopback_up, 1, MSG_NOSIGNAL) == 1;
+}
+
+bool Channel::wait_loopback_up() noexcept {
+  return wait_for(m_fd.get(), k_loopback_up);
 }
 
 bool Channel::peer_closed() noexcept {

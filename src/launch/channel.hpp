@@ -34,12 +34,23 @@ public:
   struct NamespacesMade {
     bool reported = false; // false: the child is gone, or said something else
     int unshare_errno = 0;
-    int maps_errno = -1; // 0: the child wrote its own id maps; -1: it did not try
+    int maps_errno = -1;     // 0: the child wrote its own id maps; -1: it did not try
+    bool plan_taken = false; // the child went on with a published plan (no "maps ready")
+    // A socket in the new network namespace, for the launcher to bring its loopback up with
+    // (-1: none); the receiver owns it. The child then waits for "loopback up".
+    int loopback_socket = -1;
+    // Whether the child sent one: the receiver may not get it (at its limit of open files).
+    bool loopback_socket_sent = false;
   };
-  // Allocates nothing (the launcher may be allocating meanwhile).
-  void send_namespaces_made(int unshare_errno, int maps_errno) noexcept;
+  // Allocates nothing (the launcher may be allocating meanwhile). False when the message could
+  // not be sent.
+  [[nodiscard]] bool send_namespaces_made(const NamespacesMade &made) noexcept;
   // The launcher's wait for it.
   NamespacesMade wait_namespaces_made() noexcept;
+  // The launcher's word that the loopback of the socket it was sent is up; the child waits for
+  // it (false on EOF or error), after "maps ready" if one was sent.
+  [[nodiscard]] bool send_loopback_up() noexcept;
+  bool wait_loopback_up() noexcept;
   // Whether the other end is closed (its process gone), without waiting.
   bool peer_closed() noexcept;
   // Best effort and allocation-light: used on the child's way out.

@@ -8,6 +8,7 @@
 #include <linux/magic.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -49,6 +50,14 @@ int unshare_keeping_errno(int flags) noexcept {
     return unshare(flags) != 0 ? failure_errno() : 0; // errno may reach the launcher here
   const long ret = sys::raw_syscall(SYS_unshare, flags);
   return ret < 0 ? static_cast<int>(-ret) : 0;
+}
+
+// socket(2) returning -errno instead of setting errno (as above); negative where raw system
+// calls are not available.
+int socket_keeping_errno(int domain, int type) noexcept {
+  if constexpr (!sys::k_raw_syscalls)
+    return -1; // the child brings the loopback up itself
+  return static_cast<int>(sys::raw_syscall(SYS_socket, domain, type, 0));
 }
 
 // Writes `size` bytes of `text` to `name` in the directory `dir`: 0 or an errno, which it
@@ -138,15 +147,32 @@ void child_main(const ChildStart &start, Channel &channel) noexcept {
       start.unshare_flags != 0 ? unshare_keeping_errno(start.unshare_flags) : 0;
   const int maps_error =
       start.write_own_id_maps && unshare_error == 0 ? write_own_id_maps(start) : -1;
+  // A child that made its namespaces and maps takes a plan already published instead of
+  // waiting for "maps ready", and says so: the launcher then sends none, which would be left
+  // unread (a socket closed with unread data resets its peer).
+  const bool plan_taken = unshare_error == 0 && maps_error == 0 && plan_published(start);
+  // The launcher brings the new loopback up through a socket made here, on its own CPU while
+  // this process builds the root (~100 us of the kernel's work off the way to the command).
+  const int loopback_socket = unshare_error == 0 && (start.unshare_flags & CLONE_NEWNET) != 0
+                                  ? socket_keeping_errno(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC)
+                                  : -1;
+  bool loopback_by_launcher = false;
   // The launcher waits for this before it uses the namespaces (the fuse-overlayfs driver joins
   // the mount namespace) and reports a failure itself.
-  if (start.unshare_flags != 0)
-    channel.send_namespaces_made(unshare_error, maps_error);
+  if (start.unshare_flags != 0) {
+    Channel::NamespacesMade made{true, unshare_error, maps_error, plan_taken, loopback_socket};
+    const bool sent = channel.send_namespaces_made(made);
+    if (loopback_socket >= 0)
+      (void)sys::raw_syscall(SYS_close, loopback_socket);
+    if (!sent)
+      _exit(125); // the launcher is gone, or waits in vain: it reports that
+    loopback_by_launcher = loopback_socket >= 0;
+  }
   SANDBOX_STAGE("child-unshared");
-  // The launcher died or failed (it reports, or is gone). A launcher that died after sending
-  // "maps ready" but before the prctl above took effect left the message queued: its closed
-  // end tells.
-  if (!channel.wait_maps_ready() || channel.peer_closed())
+  // Without a plan taken, the launcher died or failed when no "maps ready" comes (it reports,
+  // or is gone). A launcher that died before the prctl above took effect, after sending "maps
+  // ready" or publishing the plan, left its end closed: that tells.
+  if ((!plan_taken && !channel.wait_maps_ready()) || channel.peer_closed())
     _exit(125);
   SANDBOX_STAGE("child-maps-seen");
   const plan::SandboxPlan &plan = *start.plan;
@@ -167,8 +193,12 @@ void child_main(const ChildStart &start, Channel &channel) noexcept {
     if (plan.ids.method == plan::MapMethod::subids && setgroups(0, nullptr) != 0)
       sys::throw_errno("setgroups");
     build_root(plan);
-    if (plan.new_net)
+    if (loopback_by_launcher) {
+      if (!channel.wait_loopback_up())
+        _exit(125); // the launcher failed (and reports) or died
+    } else if (plan.new_net) {
       net::bring_up_loopback();
+    }
     if (!plan.hostname.empty() && sethostname(plan.hostname.data(), plan.hostname.size()) != 0)
       sys::throw_errno("sethostname", plan.hostname);
     SANDBOX_STAGE("child-net-host-done");

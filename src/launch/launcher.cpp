@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "launch/channel.hpp"
 #include "launch/child.hpp"
 #include "launch/clone_stack.hpp"
+#include "net/loopback.hpp"
 #include "ns/idmap.hpp"
 #include "seccomp/filter.hpp"
 #include "seccomp/prebuilt.hpp"
@@ -110,10 +112,11 @@ int child_entry(void *start) {
 // paravirtualised VM each fault is a hypercall (~15 us); an interleaved A/B of the whole run
 // went from 19.4 to 15.7 ms (bench/stages.sh, on a busy machine). The price is a rule, since glibc
 // does not know of the second process (no locks in malloc): only one of the two allocates at any
-// time. The launcher allocates until it sends "maps ready" and after the child has exited, never in
-// between (supervise); the child allocates nothing before it receives "maps ready"
-// (Channel::wait_maps_ready). What the child reads (the plan, the filter, `start`) outlives it
-// (FirstProcess, run_sandbox). Pid 1 becomes non-dumpable before the
+// time. The launcher allocates until it sends "maps ready" or publishes the plan
+// (ChildStart::plan_published) and after the child has exited, never in between (supervise;
+// a failure kills the child first); the child allocates nothing before it receives "maps ready"
+// (Channel::wait_maps_ready) or takes the published plan. What the child reads (the plan, the
+// filter, `start`) outlives it (FirstProcess, run_sandbox). Pid 1 becomes non-dumpable before the
 // command runs (init.cpp), which makes this shared memory unreachable through ptrace or
 // /proc/PID/mem from inside; dumpability belongs to the memory, so from then on the launcher
 // is not dumpable either (no core dump, /proc/<launcher> owned by root): nothing may use
@@ -152,12 +155,14 @@ public:
   explicit ChildReaper(int pidfd) : m_pidfd(pidfd) {}
   ChildReaper(const ChildReaper &) = delete;
   ChildReaper &operator=(const ChildReaper &) = delete;
-  ~ChildReaper() {
+  ~ChildReaper() { kill_and_reap(); }
+  void kill_and_reap() noexcept {
     if (m_pidfd < 0)
       return;
     ::syscall(SYS_pidfd_send_signal, m_pidfd, SIGKILL, nullptr, 0);
     siginfo_t info{};
     waitid(P_PIDFD, static_cast<id_t>(m_pidfd), &info, WEXITED);
+    m_pidfd = -1;
   }
   void reaped() { m_pidfd = -1; }
 
@@ -255,10 +260,25 @@ public:
   // What the child reads once it has "maps ready" (ChildStart); for a child started early,
   // once it has made its namespaces. False when the child could not write the id maps it was
   // to write itself: it must be replaced (the launcher then writes them, and reports why not).
-  [[nodiscard]] bool hand_over(const plan::SandboxPlan &plan, const seccomp::Filter *filter) {
+  // `publish`: the launcher has nothing to do between this and send_maps_ready() (no id maps
+  // to write, no after_id_maps), and a child that writes its own maps may take the plan
+  // without waiting for "maps ready" (ChildStart::plan_published). From then until the child
+  // is reaped, the launcher allocates nothing: it throws here only when the child failed, and
+  // such a child takes no plan.
+  [[nodiscard]] bool hand_over(const plan::SandboxPlan &plan, const seccomp::Filter *filter,
+                               bool publish) {
     watch_signals();
+    m_start.plan = &plan;
+    m_start.filter = filter;
+    // The sandbox runs on the CPUs the launcher was given, whatever move_child_elsewhere did.
+    if (m_moved && sched_setaffinity(m_pid, sizeof m_affinity, &m_affinity) != 0 && errno != ESRCH)
+      sys::throw_errno("sched_setaffinity", "the sandbox's first process");
     if (m_start.unshare_flags != 0) {
+      if (publish && m_start.write_own_id_maps)
+        std::atomic_ref(m_start.plan_published).store(true, std::memory_order_release);
       const Channel::NamespacesMade made = m_channel.wait_namespaces_made();
+      m_loopback_socket.reset(made.loopback_socket);
+      m_loopback_expected = made.loopback_socket_sent;
       if (!made.reported)
         throw Error::message("the sandbox's first process ended before making its namespaces");
       if (made.unshare_errno != 0) {
@@ -268,14 +288,33 @@ public:
       if (m_start.write_own_id_maps && made.maps_errno != 0)
         return false;
       m_maps_written = m_start.write_own_id_maps;
+      m_plan_taken = made.plan_taken;
     }
-    m_start.plan = &plan;
-    m_start.filter = filter;
-    // The sandbox runs on the CPUs the launcher was given, whatever move_child_elsewhere did.
-    if (m_moved && sched_setaffinity(m_pid, sizeof m_affinity, &m_affinity) != 0 && errno != ESRCH)
-      sys::throw_errno("sched_setaffinity", "the sandbox's first process");
     return true;
   }
+  // Brings up the loopback of the child's new network namespace, when the child sent a socket
+  // for it (hand_over) and waits for the word. The child may be building its root by then,
+  // allocating: on a failure it is killed and reaped before the exception exists.
+  void bring_up_loopback() {
+    if (!m_loopback_expected)
+      return;
+    m_loopback_expected = false;
+    // Sent but not received: the kernel drops a descriptor the receiver has no room for.
+    net::LoopbackResult result{EMFILE, "recvmsg"};
+    if (m_loopback_socket)
+      result = net::bring_up_loopback_through(m_loopback_socket.get());
+    m_loopback_socket.reset();
+    if (result.err == 0 && m_channel.send_loopback_up())
+      return;
+    const int err = result.err != 0 ? result.err : errno;
+    m_reaper->kill_and_reap();
+    if (result.err != 0)
+      throw Error::from_errno(err, result.op, "lo");
+    throw Error::from_errno(err, "send", "sync channel");
+  }
+  // Whether the child took the published plan (hand_over's `publish`) and so goes on without
+  // "maps ready" (known after hand_over).
+  [[nodiscard]] bool plan_taken() const { return m_plan_taken; }
   [[nodiscard]] pid_t pid() const { return m_pid; }
   [[nodiscard]] int pidfd() const { return m_pidfd.get(); }
   [[nodiscard]] int signal_fd() const { return m_signal_fd.get(); }
@@ -309,6 +348,9 @@ private:
   int m_namespaces = 0;
   std::optional<plan::IdMaps> m_own_maps;
   bool m_maps_written = false;
+  bool m_plan_taken = false;
+  sys::UniqueFd m_loopback_socket;
+  bool m_loopback_expected = false;
   cpu_set_t m_affinity{};
   bool m_moved = false;
   pid_t m_pid = -1;
@@ -350,7 +392,7 @@ int run_sandbox(const plan::SandboxPlan &plan,
   EarlyStart first = std::move(early);
   if (first && !first->serves(plan))
     first.reset(); // other namespaces or id maps than the plan wants: killed and reaped
-  if (first && !first->hand_over(plan, filter ? &*filter : nullptr))
+  if (first && !first->hand_over(plan, filter ? &*filter : nullptr, !after_id_maps))
     first.reset(); // it could not write its id maps: a new child gets them from the launcher
   if (!first) {
     ChildStart start;
@@ -365,12 +407,15 @@ int run_sandbox(const plan::SandboxPlan &plan,
       ns::write_id_maps(first->pid(), plan.ids);
     if (after_id_maps)
       after_id_maps(first->pid());
-    first->channel().send_maps_ready();
+    if (!first->plan_taken())
+      first->channel().send_maps_ready();
     SANDBOX_STAGE("maps-written");
   } catch (Error &e) {
     e.with_context("id maps");
     throw;
   }
+  first->bring_up_loopback();
+  SANDBOX_STAGE("loopback-up");
 
   const Supervision result =
       supervise(first->pidfd(), first->channel(), first->signal_fd(), plan.new_session);

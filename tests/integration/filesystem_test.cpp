@@ -153,6 +153,16 @@ TEST_F(Filesystem, NetworkIsLoopbackOnlyAndUp) {
   EXPECT_EQ(f["netifs"], "lo:up");
 }
 
+// Each way a launch may take brings the loopback up before the command runs. Above, the first
+// process starts before the profile loads and the launcher brings it up, through a socket the
+// process sends, while the process builds the root. With --uid 0 the launcher writes the id
+// maps first; with a profile file the process starts after the plan and brings it up itself.
+TEST_F(Filesystem, NetworkIsLoopbackOnlyAndUpInEveryLaunchPath) {
+  EXPECT_EQ(facts({"--uid", "0"})["netifs"], "lo:up");
+  const std::string profile = write_profile("plain.toml", "[profile]\nextends = \"default\"\n");
+  EXPECT_EQ(facts({profile})["netifs"], "lo:up");
+}
+
 TEST_F(Filesystem, BusyboxRootDirectory) {
   // --root DIR: a minimal rootfs (busybox + the static probe); nothing of the host's / shows.
   const std::string root = aux() + "/rootfs";
