@@ -16,20 +16,27 @@ struct CapFree {
 };
 } // namespace
 
-void drop_capabilities(const std::vector<std::string> &keep) {
-  std::vector<cap_value_t> kept;
-  for (const auto &name : keep) {
+std::uint64_t capability_bits(const std::vector<std::string> &names) {
+  std::uint64_t bits = 0;
+  for (const auto &name : names) {
     cap_value_t value = 0;
     if (cap_from_name(name.c_str(), &value) != 0 || value < 0 || value >= 64)
       throw Error::message("unknown capability " + name);
-    kept.push_back(value);
+    bits |= std::uint64_t{1} << value;
   }
-  std::uint64_t keep_bits = 0;
-  for (cap_value_t c : kept)
-    keep_bits |= std::uint64_t{1} << c;
-  if (const char *failed = lock_securebits_and_drop_bounding(keep_bits))
-    sys::throw_errno(failed);
+  return bits;
+}
 
+void set_capabilities(std::uint64_t keep) {
+  if (keep == 0) {
+    if (!clear_capabilities())
+      sys::throw_errno("capset");
+    return;
+  }
+  std::vector<cap_value_t> kept;
+  for (cap_value_t c = 0; c < 64; ++c)
+    if ((keep >> c & 1U) != 0)
+      kept.push_back(c);
   std::unique_ptr<std::remove_pointer_t<cap_t>, CapFree> caps(cap_init());
   if (!caps)
     sys::throw_errno("cap_init");
@@ -43,6 +50,13 @@ void drop_capabilities(const std::vector<std::string> &keep) {
   for (cap_value_t c : kept)
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) != 0)
       sys::throw_errno("prctl PR_CAP_AMBIENT_RAISE " + std::to_string(c));
+}
+
+void drop_capabilities(std::uint64_t keep) {
+  const char *failed = nullptr;
+  if (const int err = lock_securebits_and_drop_bounding(keep, failed); err != 0)
+    throw Error::from_errno(err, failed);
+  set_capabilities(keep);
 }
 
 } // namespace sandbox::caps

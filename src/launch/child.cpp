@@ -192,6 +192,10 @@ void child_main(const ChildStart &start, Channel &channel) noexcept {
     // otherwise still open host files (with a single map the kernel keeps them, unmapped).
     if (plan.ids.method == plan::MapMethod::subids && setgroups(0, nullptr) != 0)
       sys::throw_errno("setgroups");
+    // Started before the root, which it does not need yet: it prepares on another CPU while
+    // this process builds the root.
+    PendingCommand command(plan, channel, filter, start.command_stack_top);
+    SANDBOX_STAGE("command-cloned");
     build_root(plan);
     if (loopback_by_launcher) {
       if (!channel.wait_loopback_up())
@@ -202,7 +206,7 @@ void child_main(const ChildStart &start, Channel &channel) noexcept {
     if (!plan.hostname.empty() && sethostname(plan.hostname.data(), plan.hostname.size()) != 0)
       sys::throw_errno("sethostname", plan.hostname);
     SANDBOX_STAGE("child-net-host-done");
-    run_init(plan, channel, filter);
+    run_init(channel, command);
   } catch (const Error &e) {
     channel.send_failure(e, 125);
   } catch (const std::exception &e) {

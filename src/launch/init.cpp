@@ -5,9 +5,11 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <csignal>
 #include <cstdint>
 #include <cstring>
@@ -15,6 +17,7 @@
 #include "caps/caps.hpp"
 #include "launch/child.hpp"
 #include "limits/rlimits.hpp"
+#include "sys/raw_syscall.hpp"
 #include "sys/syscalls.hpp"
 #include "util/stage_clock.hpp"
 
@@ -75,32 +78,78 @@ sigset_t init_signal_set() {
   _exit(code);
 }
 
-// The command's process: the per-process settings, then capabilities, no_new_privs and the
-// seccomp filter, last, right before execve.
-[[noreturn]] void run_command(const plan::SandboxPlan &plan, Channel &channel,
-                              const seccomp::Filter *filter) noexcept {
+// A system call's -errno as an errno (0 for success): the command's process shares errno with
+// pid 1 until it has the word, and pid 1 may set it meanwhile.
+int errno_of(long ret) noexcept {
+  return ret < 0 ? static_cast<int>(-ret) : 0;
+}
+
+// Waits for pid 1's word on `fd`: true once it is there, false on EOF or an error (pid 1 gave
+// up, and reports why).
+bool wait_for_word(int fd) noexcept {
+  for (;;) {
+    char word = 0;
+    const long n = sys::raw_syscall(SYS_read, fd, reinterpret_cast<long>(&word), 1);
+    if (n != -EINTR)
+      return n == 1;
+  }
+}
+
+// The command's process before the word: its new session, default signals, the bounding set.
+// 0 or the errno of the operation named in `failed`; nothing that allocates or sets errno.
+int prepare_before_word(const PendingCommand::Start &start, const char *&failed) noexcept {
+  const plan::SandboxPlan &plan = *start.plan;
+  failed = "prctl PR_SET_PDEATHSIG";
+  if (plan.die_with_parent)
+    if (const int err = errno_of(sys::raw_syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL)); err != 0)
+      return err;
+  struct sigaction default_action {};
+  default_action.sa_handler = SIG_DFL;
+  for (int sig : k_forwarded_signals)
+    sigaction(sig, &default_action, nullptr); // fails only for a bad signal number
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  failed = "setsid";
+  if (plan.new_session)
+    if (const int err = errno_of(sys::raw_syscall(SYS_setsid)); err != 0)
+      return err;
+  return caps::lock_securebits_and_drop_bounding(start.keep_caps, failed);
+}
+
+// The command's process: the settings that need neither the root nor the word; then, with the
+// word, the rest, capabilities, no_new_privs and the seccomp filter, last, right before execve.
+[[noreturn]] void run_command(const PendingCommand::Start &start) noexcept {
   SANDBOX_STAGE("command-start");
+  (void)sys::raw_syscall(SYS_close, start.pid1_go_fd);
+  const plan::SandboxPlan &plan = *start.plan;
+  const char *failed = nullptr;
+  const int early_error = prepare_before_word(start, failed);
+  SANDBOX_STAGE("command-prepared");
+  if (!wait_for_word(start.go_fd))
+    _exit(125); // pid 1 failed and reports it
+  SANDBOX_STAGE("command-word");
+  // Its own channel: pid 1 closes its end, in memory this process shares, once it gave the word.
+  Channel channel{sys::UniqueFd(start.channel_fd)};
   try {
-    if (plan.die_with_parent && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
-      sys::throw_errno("prctl PR_SET_PDEATHSIG");
-    sigset_t none;
-    sigemptyset(&none);
-    for (int sig : k_forwarded_signals)
-      std::signal(sig, SIG_DFL);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (plan.new_session && setsid() < 0)
-      sys::throw_errno("setsid");
+    if (early_error != 0)
+      throw Error::from_errno(early_error, failed);
+    // Its own filesystem context from here: umask and chdir are the command's, not pid 1's.
+    if (unshare(CLONE_FS) != 0)
+      sys::throw_errno("unshare", "CLONE_FS");
+    if (start.moved && sched_setaffinity(0, sizeof start.cpus, &start.cpus) != 0)
+      sys::throw_errno("sched_setaffinity");
     umask(static_cast<mode_t>(plan.umask));
     limits::apply_rlimits(plan.rlimits);
     if (chdir(plan.cwd.c_str()) != 0)
       sys::throw_errno("chdir", plan.cwd);
     SANDBOX_STAGE("command-settings");
-    caps::drop_capabilities(plan.keep_caps);
+    caps::set_capabilities(start.keep_caps);
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
       sys::throw_errno("prctl PR_SET_NO_NEW_PRIVS");
     SANDBOX_STAGE("command-caps-dropped");
-    if (filter != nullptr)
-      seccomp::install_filter(*filter);
+    if (start.filter != nullptr)
+      seccomp::install_filter(*start.filter);
     SANDBOX_STAGE("command-exec");
     exec_command(plan, channel);
   } catch (const Error &e) {
@@ -111,50 +160,11 @@ sigset_t init_signal_set() {
   _exit(125);
 }
 
-// The command's process, until it execs, shares pid 1's memory (CLONE_VM) while pid 1 waits
-// (CLONE_VFORK): nothing of pid 1's address space is copied, and neither process takes
-// copy-on-write faults, which are costly (on a paravirtualised VM each is a hypercall). What
-// it writes (errno, the heap when it fails and reports) is consistent for pid 1 when it
-// resumes, as after vfork(2). That memory is also the launcher's, which allocates nothing
-// meanwhile (launcher.cpp). The sanitizer build forks: its runtime does not know the stack.
-//
-// Like vfork(2)'s child it runs on its parent's stack, below pid 1's frames, which stay
-// untouched while pid 1 is suspended: those pages were already faulted in by pid 1's deeper
-// calls while it built the root, where a stack of its own would cost an mmap, an munmap (a TLB
-// shootdown) and a fault on every page it touches. Pid 1's stack is 1 MiB above a guard.
 #if !defined(SANDBOX_FORK_CHILDREN)
-constexpr std::uintptr_t k_command_stack_margin = 4096;
-
-struct CommandArgs {
-  const plan::SandboxPlan *plan;
-  Channel *channel;
-  const seccomp::Filter *filter;
-};
-
-int command_entry(void *arg) {
-  const auto *a = static_cast<const CommandArgs *>(arg);
-  run_command(*a->plan, *a->channel, a->filter);
+int command_entry(void *start) {
+  run_command(*static_cast<const PendingCommand::Start *>(start));
 }
 #endif
-
-pid_t spawn_command(const plan::SandboxPlan &plan, Channel &channel,
-                    const seccomp::Filter *filter) {
-#if defined(SANDBOX_FORK_CHILDREN)
-  const pid_t pid = fork();
-  if (pid == 0)
-    run_command(plan, channel, filter);
-#else
-  CommandArgs args{&plan, &channel, filter};
-  // Below this frame, with room for clone()'s own (a few words), 16-byte aligned.
-  const auto below_here =
-      (reinterpret_cast<std::uintptr_t>(&args) - k_command_stack_margin) & ~std::uintptr_t{15};
-  const pid_t pid = clone(command_entry, reinterpret_cast<void *>(below_here),
-                          CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
-#endif
-  if (pid < 0)
-    sys::throw_errno("fork", plan.argv.front());
-  return pid;
-}
 
 int exit_code_of(int status) {
   if (WIFEXITED(status))
@@ -164,12 +174,12 @@ int exit_code_of(int status) {
   return 125;
 }
 
-} // namespace
-
-void run_init(const plan::SandboxPlan &plan, Channel &channel, const seccomp::Filter *filter) {
+// Pid 1's part before the command exists, so that it takes every signal it must.
+void prepare_pid1(const plan::SandboxPlan &plan) {
   // pid 1 of a pid namespace only receives signals it has a handler for (pid_namespaces(7)),
   // even from the launcher; the handler never runs, since the signals stay blocked and are
-  // taken with sigwaitinfo().
+  // taken with sigwaitinfo(). SIGCHLD is blocked before the command exists, or one it sends
+  // early would be discarded.
   struct sigaction sa {};
   sa.sa_handler = ignore_signal;
   for (int sig : k_forwarded_signals)
@@ -178,27 +188,97 @@ void run_init(const plan::SandboxPlan &plan, Channel &channel, const seccomp::Fi
   sigprocmask(SIG_BLOCK, &waited, nullptr);
   if (!plan.new_pid && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
     sys::throw_errno("prctl PR_SET_CHILD_SUBREAPER");
-
-  SANDBOX_STAGE("init-start");
   // Not dumpable before the command exists, so that nothing inside can ptrace pid 1 or open
   // /proc/1/mem or /proc/1/fd: pid 1 shares the launcher's memory (launcher.cpp). The
   // command, which shares pid 1's until it execs, becomes dumpable again with its exec.
   if (prctl(PR_SET_DUMPABLE, 0) != 0)
     sys::throw_errno("prctl PR_SET_DUMPABLE");
-  const pid_t command = spawn_command(plan, channel, filter);
-  SANDBOX_STAGE("init-spawned");
+}
+
+// The CPUs besides this one that the process may run on; false when there are none.
+bool other_cpus(const cpu_set_t &allowed, cpu_set_t &others) noexcept {
+  unsigned here = 0;
+  if (sys::raw_syscall(SYS_getcpu, reinterpret_cast<long>(&here), 0, 0) != 0 || here >= CPU_SETSIZE)
+    return false;
+  others = allowed;
+  CPU_CLR(here, &others);
+  return CPU_COUNT(&others) > 0;
+}
+
+} // namespace
+
+PendingCommand::PendingCommand(const plan::SandboxPlan &plan, const Channel &channel,
+                               const seccomp::Filter *filter, [[maybe_unused]] void *stack_top) {
+  prepare_pid1(plan);
+  m_start.plan = &plan;
+  m_start.filter = filter;
+  m_start.channel_fd = channel.fd();
+  m_start.keep_caps = caps::capability_bits(plan.keep_caps);
+  std::array<int, 2> word{};
+  if (pipe2(word.data(), O_CLOEXEC) != 0)
+    sys::throw_errno("pipe2", "the command's start");
+  m_start.go_fd = word[0];
+  m_start.pid1_go_fd = word[1];
+  m_go_fd = word[1];
+  // Whether to move it off this CPU, where pid 1 builds the root, until the word: known before
+  // the clone, which the sanitizer build's copy must see. It gets its CPUs back all the same.
+  cpu_set_t others{};
+  m_start.moved = sched_getaffinity(0, sizeof m_start.cpus, &m_start.cpus) == 0 &&
+                  other_cpus(m_start.cpus, others);
+#if defined(SANDBOX_FORK_CHILDREN)
+  // A copy of this process that shares its filesystem context (the sanitizer build).
+  const long pid = ::syscall(SYS_clone, CLONE_FS | SIGCHLD, nullptr, nullptr, nullptr, 0UL);
+  if (pid == 0)
+    run_command(m_start);
+#else
+  const pid_t pid = clone(command_entry, stack_top, CLONE_VM | CLONE_FS | SIGCHLD, &m_start);
+#endif
+  const int err = errno;
+  ::close(word[0]);
+  if (pid < 0) {
+    ::close(word[1]);
+    errno = err;
+    sys::throw_errno("clone", plan.argv.front());
+  }
+  m_pid = static_cast<pid_t>(pid);
+  if (m_start.moved)
+    (void)sched_setaffinity(m_pid, sizeof others, &others); // best effort
+}
+
+PendingCommand::~PendingCommand() {
+  if (m_pid <= 0)
+    return;
+  ::close(m_go_fd);
+  kill(m_pid, SIGKILL);
+  int status = 0;
+  waitpid(m_pid, &status, 0);
+}
+
+void PendingCommand::go() noexcept {
+  const char word = 'g';
+  (void)!::write(m_go_fd, &word, 1);
+  ::close(m_go_fd);
+  m_go_fd = -1;
+}
+
+void run_init(Channel &channel, PendingCommand &command) {
+  SANDBOX_STAGE("init-start");
+  command.go();
+  const pid_t command_pid = command.pid();
   channel.close();
 
   // Pid 1 keeps nothing else either: no capabilities, no_new_privs; a failure must not leave
   // it privileged. From here on pid 1 allocates nothing: the command, which may be hostile,
   // can kill it at any instruction (SIGKILL under --share pid; a zero RLIMIT_CPU through
   // prlimit otherwise), and a malloc cut short would leave the heap it shares with the
-  // launcher half-updated for the launcher to use.
+  // launcher half-updated for the launcher to use; and until it execs, the command's process
+  // allocates in the same heap.
   if (!caps::drop_all_capabilities() || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-    kill(command, SIGKILL);
+    kill(command_pid, SIGKILL);
     _exit(125);
   }
 
+  const sigset_t waited = init_signal_set();
   for (;;) {
     siginfo_t info{};
     if (sigwaitinfo(&waited, &info) < 0)
@@ -207,13 +287,13 @@ void run_init(const plan::SandboxPlan &plan, Channel &channel, const seccomp::Fi
       // Pid 1 shares the launcher's process group, so a terminal's ^C (SI_KERNEL) reaches it
       // directly as well as through the launcher: only the launcher's copy is passed on.
       if (info.si_code != SI_KERNEL)
-        kill(command, info.si_signo);
+        kill(command_pid, info.si_signo);
       continue;
     }
     int status = 0;
     pid_t pid = 0;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-      if (pid == command) {
+      if (pid == command_pid) {
         SANDBOX_STAGE("init-reaped");
         _exit(exit_code_of(status)); // the kernel kills what is left in the pid namespace
       }

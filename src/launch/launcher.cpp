@@ -215,8 +215,10 @@ public:
     }
     // A child started early (start_early) leaves them unblocked while the profile loads: a
     // ^C then ends the launcher, and the child with it (its death signal).
-    if (start.unshare_flags == 0)
+    if (start.unshare_flags == 0) {
       watch_signals();
+      prepare_command_stack();
+    }
     auto [parent_end, child_end] = Channel::make_pair();
     m_channel = std::move(parent_end);
     m_start.channel_fd = child_end.fd();
@@ -268,6 +270,7 @@ public:
   [[nodiscard]] bool hand_over(const plan::SandboxPlan &plan, const seccomp::Filter *filter,
                                bool publish) {
     watch_signals();
+    prepare_command_stack();
     m_start.plan = &plan;
     m_start.filter = filter;
     // The sandbox runs on the CPUs the launcher was given, whatever move_child_elsewhere did.
@@ -322,6 +325,21 @@ public:
   void reaped() { m_reaper->reaped(); }
 
 private:
+  // The stack of the command's process (launch/init.hpp), which runs alongside pid 1 in the
+  // same memory; its top pages mapped in ahead, off the sandbox's way (best effort).
+  void prepare_command_stack() {
+#if !defined(SANDBOX_FORK_CHILDREN)
+    if (m_command_stack)
+      return;
+    constexpr std::size_t k_size = std::size_t{256} << 10;
+    constexpr std::size_t k_populated = std::size_t{16} << 10;
+    m_command_stack.emplace("the command's process", k_size);
+    (void)madvise(static_cast<char *>(m_command_stack->top()) - k_populated, k_populated,
+                  MADV_POPULATE_WRITE);
+    m_start.command_stack_top = m_command_stack->top();
+#endif
+  }
+
   // A new process waits on its parent's CPU until the parent sleeps or its time slice ends
   // (~3 ms), even with another CPU idle: moved to another CPU, the child makes its namespaces
   // alongside the launcher. Which of the two moves is a matter of which has time to spare, since
@@ -344,6 +362,7 @@ private:
   sys::UniqueFd m_signal_fd;
   Channel m_channel;
   CloneStack m_stack{"the sandbox's first process"};
+  std::optional<CloneStack> m_command_stack;
   ChildStart m_start;
   int m_namespaces = 0;
   std::optional<plan::IdMaps> m_own_maps;
