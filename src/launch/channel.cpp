@@ -6,8 +6,10 @@
 
 #include <array>
 #include <cstring>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "sys/raw_syscall.hpp"
 #include "sys/syscalls.hpp"
 
 namespace sandbox::launch {
@@ -152,8 +154,10 @@ bool Channel::wait_maps_ready() noexcept {
   return wait_for(m_fd.get(), k_maps_ready);
 }
 
-bool Channel::send_loopback_up() noexcept {
-  return send(m_fd.get(), &k_loopback_up, 1, MSG_NOSIGNAL) == 1;
+int Channel::send_loopback_up() noexcept {
+  const long sent = sys::syscall_returning_error(
+      SYS_sendto, m_fd.get(), reinterpret_cast<long>(&k_loopback_up), 1, MSG_NOSIGNAL, 0, 0);
+  return sent < 0 ? static_cast<int>(-sent) : 0;
 }
 
 bool Channel::wait_loopback_up() noexcept {
@@ -175,11 +179,21 @@ Channel::Message Channel::receive_queued() {
 Channel::Message Channel::receive() {
   std::array<char, k_max_message> buf; // NOLINT(cppcoreguidelines-pro-type-member-init)
   ssize_t n = 0;
-  do {
+  bool reset_seen = false;
+  for (;;) {
     n = recv(m_fd.get(), buf.data(), buf.size(), 0);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0)
+    if (n >= 0)
+      break;
+    if (errno == EINTR)
+      continue;
+    // The other end closed with a message of ours unread ("loopback up" to a child that failed
+    // before it read it): the kernel reports that once, before what is still queued.
+    if (errno == ECONNRESET && !reset_seen) {
+      reset_seen = true;
+      continue;
+    }
     sys::throw_errno("recv", "sync channel");
+  }
   Message m;
   if (n == 0)
     return m;

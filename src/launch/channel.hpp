@@ -49,7 +49,8 @@ public:
   NamespacesMade wait_namespaces_made() noexcept;
   // The launcher's word that the loopback of the socket it was sent is up; the child waits for
   // it (false on EOF or error), after "maps ready" if one was sent.
-  [[nodiscard]] bool send_loopback_up() noexcept;
+  // 0 or an errno, which stays out of errno (the child, which shares it, runs meanwhile).
+  [[nodiscard]] int send_loopback_up() noexcept;
   bool wait_loopback_up() noexcept;
   // Whether the other end is closed (its process gone), without waiting.
   bool peer_closed() noexcept;

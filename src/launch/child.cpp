@@ -198,8 +198,10 @@ void child_main(const ChildStart &start, Channel &channel) noexcept {
     SANDBOX_STAGE("command-cloned");
     build_root(plan);
     if (loopback_by_launcher) {
-      if (!channel.wait_loopback_up())
+      if (!channel.wait_loopback_up()) {
+        command.abandon();
         _exit(125); // the launcher failed (and reports) or died
+      }
     } else if (plan.new_net) {
       net::bring_up_loopback();
     }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -78,30 +79,41 @@ sigset_t init_signal_set() {
   _exit(code);
 }
 
-// A system call's -errno as an errno (0 for success): the command's process shares errno with
-// pid 1 until it has the word, and pid 1 may set it meanwhile.
+// A system call's result as an errno (0 for success), through syscall_returning_error: the
+// command's process shares errno with pid 1 until it has the word, and pid 1 may set it
+// meanwhile.
 int errno_of(long ret) noexcept {
   return ret < 0 ? static_cast<int>(-ret) : 0;
 }
 
-// Waits for pid 1's word on `fd`: true once it is there, false on EOF or an error (pid 1 gave
-// up, and reports why).
-bool wait_for_word(int fd) noexcept {
+// Waits on `fd` for a packet: the one byte received (0 for EOF or an error).
+char receive_byte(int fd) noexcept {
   for (;;) {
-    char word = 0;
-    const long n = sys::raw_syscall(SYS_read, fd, reinterpret_cast<long>(&word), 1);
+    char byte = 0;
+    const long n =
+        sys::syscall_returning_error(SYS_recvfrom, fd, reinterpret_cast<long>(&byte), 1, 0, 0, 0);
     if (n != -EINTR)
-      return n == 1;
+      return n == 1 ? byte : '\0';
   }
 }
+
+constexpr char k_word = 'g';
 
 // The command's process before the word: its new session, default signals, the bounding set.
 // 0 or the errno of the operation named in `failed`; nothing that allocates or sets errno.
 int prepare_before_word(const PendingCommand::Start &start, const char *&failed) noexcept {
   const plan::SandboxPlan &plan = *start.plan;
+  // Until the word, the process dies with pid 1 whatever the plan says: it runs on memory the
+  // launcher frees once pid 1 is gone (with a shared pid namespace nothing else would end it).
   failed = "prctl PR_SET_PDEATHSIG";
-  if (plan.die_with_parent)
-    if (const int err = errno_of(sys::raw_syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL)); err != 0)
+  if (const int err = errno_of(sys::syscall_returning_error(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL));
+      err != 0)
+    return err;
+  // Out of the launcher's process group before the signals are unblocked: a ^C from the
+  // terminal reaches the command only through pid 1's forwarding, once it has exec'd.
+  failed = "setsid";
+  if (plan.new_session)
+    if (const int err = errno_of(sys::syscall_returning_error(SYS_setsid)); err != 0)
       return err;
   struct sigaction default_action {};
   default_action.sa_handler = SIG_DFL;
@@ -110,10 +122,6 @@ int prepare_before_word(const PendingCommand::Start &start, const char *&failed)
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  failed = "setsid";
-  if (plan.new_session)
-    if (const int err = errno_of(sys::raw_syscall(SYS_setsid)); err != 0)
-      return err;
   return caps::lock_securebits_and_drop_bounding(start.keep_caps, failed);
 }
 
@@ -121,12 +129,12 @@ int prepare_before_word(const PendingCommand::Start &start, const char *&failed)
 // word, the rest, capabilities, no_new_privs and the seccomp filter, last, right before execve.
 [[noreturn]] void run_command(const PendingCommand::Start &start) noexcept {
   SANDBOX_STAGE("command-start");
-  (void)sys::raw_syscall(SYS_close, start.pid1_go_fd);
+  (void)sys::syscall_returning_error(SYS_close, start.pid1_word_fd);
   const plan::SandboxPlan &plan = *start.plan;
   const char *failed = nullptr;
   const int early_error = prepare_before_word(start, failed);
   SANDBOX_STAGE("command-prepared");
-  if (!wait_for_word(start.go_fd))
+  if (receive_byte(start.word_fd) != k_word)
     _exit(125); // pid 1 failed and reports it
   SANDBOX_STAGE("command-word");
   // Its own channel: pid 1 closes its end, in memory this process shares, once it gave the word.
@@ -139,6 +147,8 @@ int prepare_before_word(const PendingCommand::Start &start, const char *&failed)
       sys::throw_errno("unshare", "CLONE_FS");
     if (start.moved && sched_setaffinity(0, sizeof start.cpus, &start.cpus) != 0)
       sys::throw_errno("sched_setaffinity");
+    if (!plan.die_with_parent && prctl(PR_SET_PDEATHSIG, 0) != 0)
+      sys::throw_errno("prctl PR_SET_PDEATHSIG");
     umask(static_cast<mode_t>(plan.umask));
     limits::apply_rlimits(plan.rlimits);
     if (chdir(plan.cwd.c_str()) != 0)
@@ -214,12 +224,14 @@ PendingCommand::PendingCommand(const plan::SandboxPlan &plan, const Channel &cha
   m_start.filter = filter;
   m_start.channel_fd = channel.fd();
   m_start.keep_caps = caps::capability_bits(plan.keep_caps);
+  // A socket pair rather than a pipe: pid 1's word cannot raise SIGPIPE (MSG_NOSIGNAL) if the
+  // process is gone, and its end reads EOF once the process has exec'd (wait_for_exec).
   std::array<int, 2> word{};
-  if (pipe2(word.data(), O_CLOEXEC) != 0)
-    sys::throw_errno("pipe2", "the command's start");
-  m_start.go_fd = word[0];
-  m_start.pid1_go_fd = word[1];
-  m_go_fd = word[1];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, word.data()) != 0)
+    sys::throw_errno("socketpair", "the command's start");
+  m_start.word_fd = word[1];
+  m_start.pid1_word_fd = word[0];
+  m_word_fd = word[0];
   // Whether to move it off this CPU, where pid 1 builds the root, until the word: known before
   // the clone, which the sanitizer build's copy must see. It gets its CPUs back all the same.
   cpu_set_t others{};
@@ -234,9 +246,9 @@ PendingCommand::PendingCommand(const plan::SandboxPlan &plan, const Channel &cha
   const pid_t pid = clone(command_entry, stack_top, CLONE_VM | CLONE_FS | SIGCHLD, &m_start);
 #endif
   const int err = errno;
-  ::close(word[0]);
+  ::close(word[1]);
   if (pid < 0) {
-    ::close(word[1]);
+    ::close(word[0]);
     errno = err;
     sys::throw_errno("clone", plan.argv.front());
   }
@@ -246,19 +258,30 @@ PendingCommand::PendingCommand(const plan::SandboxPlan &plan, const Channel &cha
 }
 
 PendingCommand::~PendingCommand() {
+  abandon();
+}
+
+void PendingCommand::abandon() noexcept {
   if (m_pid <= 0)
     return;
-  ::close(m_go_fd);
+  ::close(m_word_fd);
+  m_word_fd = -1;
   kill(m_pid, SIGKILL);
   int status = 0;
   waitpid(m_pid, &status, 0);
+  m_pid = -1;
 }
 
 void PendingCommand::go() noexcept {
-  const char word = 'g';
-  (void)!::write(m_go_fd, &word, 1);
-  ::close(m_go_fd);
-  m_go_fd = -1;
+  // Fails only when the process is gone, which pid 1 learns from waitpid.
+  (void)sys::syscall_returning_error(SYS_sendto, m_word_fd, reinterpret_cast<long>(&k_word), 1,
+                                     MSG_NOSIGNAL, 0, 0);
+}
+
+void PendingCommand::wait_for_exec() noexcept {
+  (void)receive_byte(m_word_fd); // nothing is sent this way: EOF
+  ::close(m_word_fd);
+  m_word_fd = -1;
 }
 
 void run_init(Channel &channel, PendingCommand &command) {
@@ -277,6 +300,10 @@ void run_init(Channel &channel, PendingCommand &command) {
     kill(command_pid, SIGKILL);
     _exit(125);
   }
+  // Nothing is forwarded before the command has exec'd (or ended): until then it runs our code
+  // in the launcher's heap, where a signal's default action could stop a malloc halfway. A
+  // signal meant for the command waits, blocked, and is forwarded then.
+  command.wait_for_exec();
 
   const sigset_t waited = init_signal_set();
   for (;;) {

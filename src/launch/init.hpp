@@ -41,8 +41,8 @@ public:
     const plan::SandboxPlan *plan = nullptr;
     const seccomp::Filter *filter = nullptr;
     int channel_fd = -1;
-    int go_fd = -1;      // its end of the word's pipe
-    int pid1_go_fd = -1; // pid 1's end, which it closes
+    int word_fd = -1;      // its end of the word's socket pair
+    int pid1_word_fd = -1; // pid 1's end, which it closes
     std::uint64_t keep_caps = 0;
     bool moved = false; // to other CPUs than pid 1's, until the word
     cpu_set_t cpus{};   // the CPUs it runs on once it has the word
@@ -51,11 +51,15 @@ public:
   [[nodiscard]] pid_t pid() const { return m_pid; }
   // The word: the root is built, pid 1 allocates nothing from now on.
   void go() noexcept;
+  // After go(): returns once the process has exec'd or ended.
+  void wait_for_exec() noexcept;
+  // Kills and reaps the process, before the word (when pid 1 gives up).
+  void abandon() noexcept;
 
 private:
   Start m_start;
   pid_t m_pid = -1;
-  int m_go_fd = -1;
+  int m_word_fd = -1;
 };
 
 // Pid 1, once the root is built: lets the command go on, drops its own capabilities, reaps and

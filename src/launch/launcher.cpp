@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -155,14 +156,12 @@ public:
   explicit ChildReaper(int pidfd) : m_pidfd(pidfd) {}
   ChildReaper(const ChildReaper &) = delete;
   ChildReaper &operator=(const ChildReaper &) = delete;
-  ~ChildReaper() { kill_and_reap(); }
-  void kill_and_reap() noexcept {
+  ~ChildReaper() {
     if (m_pidfd < 0)
       return;
     ::syscall(SYS_pidfd_send_signal, m_pidfd, SIGKILL, nullptr, 0);
     siginfo_t info{};
     waitid(P_PIDFD, static_cast<id_t>(m_pidfd), &info, WEXITED);
-    m_pidfd = -1;
   }
   void reaped() { m_pidfd = -1; }
 
@@ -296,8 +295,10 @@ public:
     return true;
   }
   // Brings up the loopback of the child's new network namespace, when the child sent a socket
-  // for it (hand_over) and waits for the word. The child may be building its root by then,
-  // allocating: on a failure it is killed and reaped before the exception exists.
+  // for it (hand_over) and waits for the word. The child may be building its root meanwhile,
+  // allocating: where this fails, the child is told (its end of the channel reads EOF), which
+  // it learns where it allocates nothing and then exits; only once it has is the exception
+  // built. A child already gone (it failed, and says why) is left to supervise().
   void bring_up_loopback() {
     if (!m_loopback_expected)
       return;
@@ -307,13 +308,21 @@ public:
     if (m_loopback_socket)
       result = net::bring_up_loopback_through(m_loopback_socket.get());
     m_loopback_socket.reset();
-    if (result.err == 0 && m_channel.send_loopback_up())
-      return;
-    const int err = result.err != 0 ? result.err : errno;
-    m_reaper->kill_and_reap();
-    if (result.err != 0)
-      throw Error::from_errno(err, result.op, "lo");
-    throw Error::from_errno(err, "send", "sync channel");
+    const char *failed_on = "lo";
+    if (result.err == 0) {
+      const int err = m_channel.send_loopback_up();
+      if (err == 0 || err == EPIPE || err == ECONNRESET)
+        return;
+      result = {err, "send"};
+      failed_on = "sync channel";
+    }
+    ::shutdown(m_channel.fd(), SHUT_WR);
+    siginfo_t info{};
+    while (waitid(P_PIDFD, static_cast<id_t>(m_pidfd.get()), &info, WEXITED) != 0 &&
+           errno == EINTR) {
+    }
+    m_reaper->reaped();
+    throw Error::from_errno(result.err, result.op, failed_on);
   }
   // Whether the child took the published plan (hand_over's `publish`) and so goes on without
   // "maps ready" (known after hand_over).

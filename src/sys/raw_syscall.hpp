@@ -7,6 +7,8 @@
 // stack protector, which reads TLS). x86-64 and aarch64 only; elsewhere k_raw_syscalls is false
 // and callers do without.
 
+#include <unistd.h>
+
 #include <cerrno>
 
 namespace sandbox::sys {
@@ -50,5 +52,17 @@ inline long raw_syscall(long, long = 0, long = 0, long = 0, long = 0, long = 0, 
   return -ENOSYS; // never called where k_raw_syscalls is false
 }
 #endif
+
+// `number` through raw_syscall where there is one, else through libc's syscall(2): -errno on
+// failure either way. For code that runs alongside a process that shares its errno (the
+// launcher's processes, launch/launcher.cpp), which only the raw call leaves alone. Not for
+// entry.cpp, which runs before libc may be called.
+inline long syscall_returning_error(long number, long a1 = 0, long a2 = 0, long a3 = 0, long a4 = 0,
+                                    long a5 = 0, long a6 = 0) noexcept {
+  if constexpr (k_raw_syscalls)
+    return raw_syscall(number, a1, a2, a3, a4, a5, a6);
+  const long ret = ::syscall(number, a1, a2, a3, a4, a5, a6);
+  return ret == -1 ? -errno : ret;
+}
 
 } // namespace sandbox::sys
