@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The child side of the launch. The child shares the launcher's memory (CLONE_VM; see
-// launcher.cpp): it allocates and throws only once it has "maps ready", every exception is
+// launcher.cpp): it allocates and throws only once it has "maps ready" or has taken a published
+// plan (ChildStart::plan_published), every exception is
 // caught in child_main and reported over the channel, and the child leaves only through _exit
 // (never exit(): that would flush the launcher's stdio buffers).
 

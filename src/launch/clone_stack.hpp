@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 // The stack of the sandbox's first process, cloned with CLONE_VM: it shares the launcher's
-// memory and runs alongside it, so it cannot run on a copy of the launcher's stack. (The
-// command, until it execs, runs on this one, below pid 1's frames: init.cpp.) Pages are only
+// memory and runs alongside it, so it cannot run on a copy of the launcher's stack; so does
+// the command's process until it execs (launch/init.hpp), on one of 256 KiB. Pages are only
 // faulted in as used; 1 MiB by default. Below it lies a 64 KiB guard, so that an overflow
 // faults instead of writing over the mapping below, even from a frame that skips 4 KiB pages
 // (our code is built with -fstack-clash-protection; the static glibc and libraries may not be).

@@ -107,16 +107,18 @@ int child_entry(void *start) {
 
 // The sandbox's first process, in its new namespaces; returns its pid and stores a pidfd.
 //
-// It shares the launcher's memory (CLONE_VM), on a stack of its own, as the command shares pid
-// 1's until it execs (init.cpp): nothing of the launcher's address space is copied, and
+// It shares the launcher's memory (CLONE_VM), on a stack of its own, as the command's process
+// does until it execs (init.hpp): nothing of the launcher's address space is copied, and
 // neither process takes a copy-on-write fault on every page it writes afterwards. On a
 // paravirtualised VM each fault is a hypercall (~15 us); an interleaved A/B of the whole run
 // went from 19.4 to 15.7 ms (bench/stages.sh, on a busy machine). The price is a rule, since glibc
 // does not know of the second process (no locks in malloc): only one of the two allocates at any
 // time. The launcher allocates until it sends "maps ready" or publishes the plan
 // (ChildStart::plan_published) and after the child has exited, never in between (supervise;
-// a failure kills the child first); the child allocates nothing before it receives "maps ready"
-// (Channel::wait_maps_ready) or takes the published plan. What the child reads (the plan, the
+// where it fails meanwhile, it first waits for the child to stop); the child allocates nothing
+// before it receives "maps ready"
+// (Channel::wait_maps_ready) or takes the published plan, and the command's process nothing
+// before pid 1's word (init.hpp). What the child reads (the plan, the
 // filter, `start`) outlives it (FirstProcess, run_sandbox). Pid 1 becomes non-dumpable before the
 // command runs (init.cpp), which makes this shared memory unreachable through ptrace or
 // /proc/PID/mem from inside; dumpability belongs to the memory, so from then on the launcher
