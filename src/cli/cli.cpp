@@ -138,7 +138,9 @@ int run(const RunRequest &req) {
     return launch::run_sandbox(
         plan, [&fuse](pid_t child) { fuse.start(child); }, std::move(early));
   }
-  return launch::run_sandbox(plan, {}, std::move(early));
+  // Nothing here needs its destructor to run (a lock or a temporary file would: the fuse
+  // overlay above has one).
+  return launch::run_sandbox(plan, {}, std::move(early), launch::AfterExit::exit_process);
 }
 
 int profile_check(const std::vector<std::string> &files) {

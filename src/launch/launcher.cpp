@@ -409,7 +409,8 @@ EarlyStart start_early(const NamespaceSet &guess, std::optional<plan::IdMaps> id
 }
 
 int run_sandbox(const plan::SandboxPlan &plan,
-                const std::function<void(pid_t child)> &after_id_maps, EarlyStart early) {
+                const std::function<void(pid_t child)> &after_id_maps, EarlyStart early,
+                AfterExit after_exit) {
   SANDBOX_STAGE("launch");
   std::optional<seccomp::Filter> filter;
   if (plan.seccomp_prebuilt_default)
@@ -451,11 +452,20 @@ int run_sandbox(const plan::SandboxPlan &plan,
       supervise(first->pidfd(), first->channel(), first->signal_fd(), plan.new_session);
   first->reaped();
   SANDBOX_STAGE("child-reaped");
+  int code = result.exit_code;
   if (result.failure) {
     std::fprintf(stderr, "sandbox: %s\n", result.failure->error->line().c_str());
-    return result.failure->exit_code;
+    code = result.failure->exit_code;
   }
-  return result.exit_code;
+  if (after_exit == AfterExit::exit_process) {
+    // The kernel releases the stacks, the plan and the rest of the heap at once; their
+    // destructors, one by one, would only delay the exit (1.1-2.4 % of a start, run-by-run A/B).
+    std::fflush(stdout);
+    std::fflush(stderr);
+    SANDBOX_STAGE("exit");
+    _exit(code);
+  }
+  return code;
 }
 
 } // namespace sandbox::launch

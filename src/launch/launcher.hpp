@@ -44,7 +44,11 @@ EarlyStart start_early(const NamespaceSet &guess,
 // once the child's id maps are written and before it builds its root (the fuse-overlayfs driver
 // starts its daemon there); if it throws, the child is killed. `early` (optional) is taken
 // over when it is in the namespaces the plan wants, and otherwise killed and replaced.
+// `after_exit`: return the exit code, or exit the process with it, skipping every destructor
+// (for a caller with nothing left to do that the exit would not do too).
+enum class AfterExit { return_code, exit_process };
 int run_sandbox(const plan::SandboxPlan &plan,
-                const std::function<void(pid_t child)> &after_id_maps = {}, EarlyStart early = {});
+                const std::function<void(pid_t child)> &after_id_maps = {}, EarlyStart early = {},
+                AfterExit after_exit = AfterExit::return_code);
 
 } // namespace sandbox::launch
