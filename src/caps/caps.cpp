@@ -52,11 +52,4 @@ void set_capabilities(std::uint64_t keep) {
       sys::throw_errno("prctl PR_CAP_AMBIENT_RAISE " + std::to_string(c));
 }
 
-void drop_capabilities(std::uint64_t keep) {
-  const char *failed = nullptr;
-  if (const int err = lock_securebits_and_drop_bounding(keep, failed); err != 0)
-    throw Error::from_errno(err, failed);
-  set_capabilities(keep);
-}
-
 } // namespace sandbox::caps

@@ -10,18 +10,18 @@ namespace sandbox::caps {
 // sandbox::Error for a name libcap does not know.
 std::uint64_t capability_bits(const std::vector<std::string> &names);
 
-// Clears the bounding, ambient, effective, permitted and inheritable sets but for `keep`
+// A drop of capabilities is lock_securebits_and_drop_bounding(keep) then set_capabilities(keep):
+// the bounding, ambient, effective, permitted and inheritable sets are cleared but for `keep`
 // (which is raised in all of them, ambient included, so it survives execve for any uid), and
-// locks SECBIT_NOROOT so that uid 0 inside gains nothing at execve. Throws sandbox::Error.
-// lock_securebits_and_drop_bounding(keep) then set_capabilities(keep).
-void drop_capabilities(std::uint64_t keep);
+// SECBIT_NOROOT is locked so that uid 0 inside gains nothing at execve. The command's process
+// does the first half before pid 1's word and the second after (launch/init.cpp).
 
-// drop_capabilities(0) with bare prctl(2) and capset(2) calls: no allocation, unlike libcap,
-// for pid 1, which shares the launcher's memory (see launch/init.cpp). False with errno set
-// when the kernel refuses a step.
+// Both halves with `keep` empty, with bare prctl(2) and capset(2) calls: no allocation, unlike
+// libcap, for pid 1, which shares the launcher's memory. False with errno set when the kernel
+// refuses a step.
 bool drop_all_capabilities() noexcept;
 
-// The first half of both: locks SECBIT_NOROOT and the other securebits, drops from the
+// The first half: locks SECBIT_NOROOT and the other securebits, drops from the
 // bounding set every capability whose bit is not in `keep`, clears the ambient set. Most of
 // the time of a drop (a prctl(2) per capability, each a new set of credentials); the
 // effective set is untouched. Neither allocates nor sets errno (where sys::k_raw_syscalls):

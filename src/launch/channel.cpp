@@ -138,30 +138,32 @@ Channel::NamespacesMade Channel::wait_namespaces_made() noexcept {
   return made;
 }
 
-namespace {
-// Waits for a one-byte message of `kind`: false on EOF, an error or another message.
-bool wait_for(int fd, char kind) noexcept {
-  char received = 0;
-  ssize_t n = 0;
-  do {
-    n = recv(fd, &received, 1, 0);
-  } while (n < 0 && errno == EINTR);
-  return n == 1 && received == kind;
-}
-} // namespace
-
-bool Channel::wait_maps_ready() noexcept {
-  return wait_for(m_fd.get(), k_maps_ready);
+char receive_byte(int fd) noexcept {
+  for (;;) {
+    char byte = 0;
+    const long n =
+        sys::syscall_returning_error(SYS_recvfrom, fd, reinterpret_cast<long>(&byte), 1, 0, 0, 0);
+    if (n != -EINTR)
+      return n == 1 ? byte : '\0';
+  }
 }
 
-int Channel::send_loopback_up() noexcept {
-  const long sent = sys::syscall_returning_error(
-      SYS_sendto, m_fd.get(), reinterpret_cast<long>(&k_loopback_up), 1, MSG_NOSIGNAL, 0, 0);
+int send_byte(int fd, char byte) noexcept {
+  const long sent = sys::syscall_returning_error(SYS_sendto, fd, reinterpret_cast<long>(&byte), 1,
+                                                 MSG_NOSIGNAL, 0, 0);
   return sent < 0 ? static_cast<int>(-sent) : 0;
 }
 
+bool Channel::wait_maps_ready() noexcept {
+  return receive_byte(m_fd.get()) == k_maps_ready;
+}
+
+int Channel::send_loopback_up() noexcept {
+  return send_byte(m_fd.get(), k_loopback_up);
+}
+
 bool Channel::wait_loopback_up() noexcept {
-  return wait_for(m_fd.get(), k_loopback_up);
+  return receive_byte(m_fd.get()) == k_loopback_up;
 }
 
 bool Channel::peer_closed() noexcept {

@@ -11,6 +11,13 @@
 
 namespace sandbox::launch {
 
+// One-byte packets on a SOCK_SEQPACKET socket, for processes that share memory and errno
+// (launch/launcher.cpp): neither call sets errno where raw system calls exist.
+// The byte received, once there is one; '\0' on EOF or an error.
+char receive_byte(int fd) noexcept;
+// 0, or the errno of send(2) (MSG_NOSIGNAL: no SIGPIPE when the peer is gone).
+int send_byte(int fd, char byte) noexcept;
+
 class Channel {
 public:
   enum class Kind { maps_ready, failure, eof };

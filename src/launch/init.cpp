@@ -86,17 +86,6 @@ int errno_of(long ret) noexcept {
   return ret < 0 ? static_cast<int>(-ret) : 0;
 }
 
-// Waits on `fd` for a packet: the one byte received (0 for EOF or an error).
-char receive_byte(int fd) noexcept {
-  for (;;) {
-    char byte = 0;
-    const long n =
-        sys::syscall_returning_error(SYS_recvfrom, fd, reinterpret_cast<long>(&byte), 1, 0, 0, 0);
-    if (n != -EINTR)
-      return n == 1 ? byte : '\0';
-  }
-}
-
 constexpr char k_word = 'g';
 
 // The command's process before the word: its new session, default signals, the bounding set.
@@ -274,8 +263,7 @@ void PendingCommand::abandon() noexcept {
 
 void PendingCommand::go() noexcept {
   // Fails only when the process is gone, which pid 1 learns from waitpid.
-  (void)sys::syscall_returning_error(SYS_sendto, m_word_fd, reinterpret_cast<long>(&k_word), 1,
-                                     MSG_NOSIGNAL, 0, 0);
+  (void)send_byte(m_word_fd, k_word);
 }
 
 void PendingCommand::wait_for_exec() noexcept {
